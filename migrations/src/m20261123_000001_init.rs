@@ -1,0 +1,436 @@
+use sea_orm_migration::prelude::*;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+fn text(c: impl IntoIden) -> ColumnDef {
+    ColumnDef::new(c).text().not_null().to_owned()
+}
+fn text_null(c: impl IntoIden) -> ColumnDef {
+    ColumnDef::new(c).text().null().to_owned()
+}
+fn big(c: impl IntoIden) -> ColumnDef {
+    ColumnDef::new(c).big_integer().not_null().to_owned()
+}
+fn big_null(c: impl IntoIden) -> ColumnDef {
+    ColumnDef::new(c).big_integer().null().to_owned()
+}
+fn boolean(c: impl IntoIden) -> ColumnDef {
+    ColumnDef::new(c).boolean().not_null().to_owned()
+}
+/// A monotonically increasing surrogate key: list endpoints page on it, since
+/// the public ids are random and `created` has only second resolution.
+fn seq(c: impl IntoIden) -> ColumnDef {
+    ColumnDef::new(c)
+        .big_integer()
+        .not_null()
+        .auto_increment()
+        .primary_key()
+        .to_owned()
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table(Tenants::Table)
+                .col(text(Tenants::Id).primary_key())
+                .col(text(Tenants::Name))
+                .col(big(Tenants::Created))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(Apps::Table)
+                .col(text(Apps::Id).primary_key())
+                .col(text(Apps::TenantId))
+                .col(text(Apps::Name))
+                .col(text_null(Apps::RsaPublicKey))
+                .col(big(Apps::Created))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("apps_tenant")
+                .table(Apps::Table)
+                .col(Apps::TenantId)
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(ApiKeys::Table)
+                .col(text(ApiKeys::Id).primary_key())
+                .col(text(ApiKeys::TenantId))
+                .col(text(ApiKeys::Mode))
+                .col(text(ApiKeys::KeyHash))
+                .col(text(ApiKeys::Hint))
+                .col(boolean(ApiKeys::Revoked))
+                .col(big(ApiKeys::Created))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("api_keys_hash")
+                .table(ApiKeys::Table)
+                .col(ApiKeys::KeyHash)
+                .unique()
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(ChannelConfigs::Table)
+                .col(text(ChannelConfigs::AppId))
+                .col(text(ChannelConfigs::Mode))
+                .col(text(ChannelConfigs::Channel))
+                .col(text(ChannelConfigs::Params))
+                .col(text(ChannelConfigs::SealedSecrets))
+                .col(boolean(ChannelConfigs::Enabled))
+                .col(big(ChannelConfigs::Updated))
+                .primary_key(
+                    Index::create()
+                        .col(ChannelConfigs::AppId)
+                        .col(ChannelConfigs::Mode)
+                        .col(ChannelConfigs::Channel),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(Charges::Table)
+                .col(seq(Charges::Seq))
+                .col(text(Charges::Id))
+                .col(text(Charges::AppId))
+                .col(boolean(Charges::Livemode))
+                .col(text(Charges::Channel))
+                .col(text(Charges::OrderNo))
+                .col(big(Charges::Amount))
+                .col(big_null(Charges::AmountSettle))
+                .col(text(Charges::Currency))
+                .col(text(Charges::ClientIp))
+                .col(text(Charges::Subject))
+                .col(text(Charges::Body))
+                .col(text(Charges::Extra))
+                .col(text(Charges::Metadata))
+                .col(text_null(Charges::Description))
+                .col(text(Charges::Credential))
+                .col(text(Charges::Status))
+                .col(big(Charges::AmountRefunded))
+                .col(big(Charges::AmountRefunding))
+                .col(text_null(Charges::TransactionNo))
+                .col(text_null(Charges::FailureCode))
+                .col(text_null(Charges::FailureMsg))
+                .col(big(Charges::Created))
+                .col(big_null(Charges::TimePaid))
+                .col(big(Charges::TimeExpire))
+                .col(big_null(Charges::TimeSettle))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("charges_id")
+                .table(Charges::Table)
+                .col(Charges::Id)
+                .unique()
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("charges_order_no")
+                .table(Charges::Table)
+                .col(Charges::AppId)
+                .col(Charges::Livemode)
+                .col(Charges::OrderNo)
+                .unique()
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("charges_listing")
+                .table(Charges::Table)
+                .col(Charges::AppId)
+                .col(Charges::Livemode)
+                .col(Charges::Seq)
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("charges_pending_sweep")
+                .table(Charges::Table)
+                .col(Charges::Status)
+                .col(Charges::Created)
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(Refunds::Table)
+                .col(seq(Refunds::Seq))
+                .col(text(Refunds::Id))
+                .col(text(Refunds::ChargeId))
+                .col(text(Refunds::AppId))
+                .col(boolean(Refunds::Livemode))
+                .col(text(Refunds::OrderNo))
+                .col(big(Refunds::Amount))
+                .col(text(Refunds::Currency))
+                .col(text(Refunds::Status))
+                .col(text(Refunds::Description))
+                .col(text(Refunds::Metadata))
+                .col(text(Refunds::Extra))
+                .col(text_null(Refunds::TransactionNo))
+                .col(text_null(Refunds::FailureCode))
+                .col(text_null(Refunds::FailureMsg))
+                .col(text_null(Refunds::FundingSource))
+                .col(big(Refunds::Created))
+                .col(big_null(Refunds::TimeSucceed))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("refunds_id")
+                .table(Refunds::Table)
+                .col(Refunds::Id)
+                .unique()
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("refunds_charge")
+                .table(Refunds::Table)
+                .col(Refunds::ChargeId)
+                .col(Refunds::Seq)
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(Events::Table)
+                .col(seq(Events::Seq))
+                .col(text(Events::Id))
+                .col(text(Events::AppId))
+                .col(boolean(Events::Livemode))
+                .col(text(Events::Type))
+                .col(text(Events::ObjectId))
+                .col(text(Events::Data))
+                .col(ColumnDef::new(Events::PendingWebhooks).integer().not_null())
+                .col(text_null(Events::RequestId))
+                .col(big(Events::Created))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("events_id")
+                .table(Events::Table)
+                .col(Events::Id)
+                .unique()
+                .to_owned(),
+        )
+        .await?;
+        // One event per (object, type): the last line of defence against a
+        // duplicate notification emitting `charge.succeeded` twice.
+        m.create_index(
+            Index::create()
+                .name("events_object_type")
+                .table(Events::Table)
+                .col(Events::ObjectId)
+                .col(Events::Type)
+                .unique()
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("events_listing")
+                .table(Events::Table)
+                .col(Events::AppId)
+                .col(Events::Livemode)
+                .col(Events::Seq)
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(IdempotencyKeys::Table)
+                .col(text(IdempotencyKeys::TenantId))
+                .col(boolean(IdempotencyKeys::Livemode))
+                .col(text(IdempotencyKeys::Key))
+                .col(text(IdempotencyKeys::RequestHash))
+                .col(
+                    ColumnDef::new(IdempotencyKeys::ResponseStatus)
+                        .integer()
+                        .null(),
+                )
+                .col(text_null(IdempotencyKeys::ResponseBody))
+                .col(big(IdempotencyKeys::Created))
+                .primary_key(
+                    Index::create()
+                        .col(IdempotencyKeys::TenantId)
+                        .col(IdempotencyKeys::Livemode)
+                        .col(IdempotencyKeys::Key),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(Settings::Table)
+                .col(text(Settings::Name).primary_key())
+                .col(text(Settings::Value))
+                .to_owned(),
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        for t in [
+            Settings::Table.into_iden(),
+            IdempotencyKeys::Table.into_iden(),
+            Events::Table.into_iden(),
+            Refunds::Table.into_iden(),
+            Charges::Table.into_iden(),
+            ChannelConfigs::Table.into_iden(),
+            ApiKeys::Table.into_iden(),
+            Apps::Table.into_iden(),
+            Tenants::Table.into_iden(),
+        ] {
+            m.drop_table(Table::drop().table(t).to_owned()).await?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(DeriveIden)]
+enum Tenants {
+    Table,
+    Id,
+    Name,
+    Created,
+}
+#[derive(DeriveIden)]
+enum Apps {
+    Table,
+    Id,
+    TenantId,
+    Name,
+    RsaPublicKey,
+    Created,
+}
+#[derive(DeriveIden)]
+enum ApiKeys {
+    Table,
+    Id,
+    TenantId,
+    Mode,
+    KeyHash,
+    Hint,
+    Revoked,
+    Created,
+}
+#[derive(DeriveIden)]
+enum ChannelConfigs {
+    Table,
+    AppId,
+    Mode,
+    Channel,
+    Params,
+    SealedSecrets,
+    Enabled,
+    Updated,
+}
+#[derive(DeriveIden)]
+enum Charges {
+    Table,
+    Seq,
+    Id,
+    AppId,
+    Livemode,
+    Channel,
+    OrderNo,
+    Amount,
+    AmountSettle,
+    Currency,
+    ClientIp,
+    Subject,
+    Body,
+    Extra,
+    Metadata,
+    Description,
+    Credential,
+    Status,
+    AmountRefunded,
+    AmountRefunding,
+    TransactionNo,
+    FailureCode,
+    FailureMsg,
+    Created,
+    TimePaid,
+    TimeExpire,
+    TimeSettle,
+}
+#[derive(DeriveIden)]
+enum Refunds {
+    Table,
+    Seq,
+    Id,
+    ChargeId,
+    AppId,
+    Livemode,
+    OrderNo,
+    Amount,
+    Currency,
+    Status,
+    Description,
+    Metadata,
+    Extra,
+    TransactionNo,
+    FailureCode,
+    FailureMsg,
+    FundingSource,
+    Created,
+    TimeSucceed,
+}
+#[derive(DeriveIden)]
+enum Events {
+    Table,
+    Seq,
+    Id,
+    AppId,
+    Livemode,
+    Type,
+    ObjectId,
+    Data,
+    PendingWebhooks,
+    RequestId,
+    Created,
+}
+#[derive(DeriveIden)]
+enum IdempotencyKeys {
+    Table,
+    TenantId,
+    Livemode,
+    Key,
+    RequestHash,
+    ResponseStatus,
+    ResponseBody,
+    Created,
+}
+#[derive(DeriveIden)]
+enum Settings {
+    Table,
+    Name,
+    Value,
+}
