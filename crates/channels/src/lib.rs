@@ -1,1 +1,92 @@
+//! Payment channel adapters.
+//!
+//! Every channel implements [`Channel`]. Adapters never touch the database:
+//! they get the charge and the app's decrypted channel configuration, and
+//! return a credential or a normalized outcome. Each channel module keeps its
+//! wire structs (`wire.rs`) apart from the HTTP flow (`mod.rs`) and its
+//! per-app parameters (`config.rs`).
 
+mod config;
+mod error;
+mod types;
+
+pub mod sandbox;
+
+pub use config::{ChannelConfig, ParamSpec};
+pub use error::ChannelError;
+pub use types::*;
+
+use async_trait::async_trait;
+use std::sync::Arc;
+use unicharge_domain::ChannelCode;
+
+/// One payment channel's protocol.
+#[async_trait]
+pub trait Channel: Send + Sync {
+    fn code(&self) -> ChannelCode;
+
+    /// The parameters an operator sets for this channel, for validation and docs.
+    fn params(&self) -> &'static [ParamSpec];
+
+    /// Builds what the client SDK needs to start paying. May call the provider.
+    async fn create_credential(
+        &self,
+        ctx: &ChannelContext,
+        charge: &ChargeRef,
+    ) -> Result<Credential, ChannelError>;
+
+    /// Asks the provider for the charge's current state (notifications can be lost).
+    async fn query(
+        &self,
+        ctx: &ChannelContext,
+        charge: &ChargeRef,
+    ) -> Result<PaymentStatus, ChannelError>;
+
+    /// Closes an unpaid charge at the provider so it can no longer be paid.
+    async fn close(&self, ctx: &ChannelContext, charge: &ChargeRef) -> Result<(), ChannelError>;
+
+    /// Refunds; `refund.refund_id` is the provider's idempotency key
+    /// (`out_request_no`), so a retried call never refunds twice.
+    async fn refund(
+        &self,
+        ctx: &ChannelContext,
+        refund: &RefundRef,
+    ) -> Result<RefundStatusReport, ChannelError>;
+
+    async fn refund_query(
+        &self,
+        ctx: &ChannelContext,
+        refund: &RefundRef,
+    ) -> Result<RefundStatusReport, ChannelError>;
+
+    /// Verifies an asynchronous notification and normalizes it. The caller
+    /// still cross-checks app, order and amount against the stored charge.
+    fn parse_notify(
+        &self,
+        ctx: &ChannelContext,
+        notify: &RawNotify,
+    ) -> Result<NotifyOutcome, ChannelError>;
+
+    /// The body the provider expects back; anything else makes it retry.
+    fn ack(&self, processed: bool) -> Ack;
+}
+
+/// All channels, looked up by code.
+#[derive(Clone)]
+pub struct Channels {
+    sandbox: Arc<sandbox::SandboxChannel>,
+}
+
+impl Channels {
+    pub fn new(http: reqwest::Client) -> Self {
+        Self {
+            sandbox: Arc::new(sandbox::SandboxChannel::new(http)),
+        }
+    }
+
+    pub fn get(&self, code: ChannelCode) -> &dyn Channel {
+        match code {
+            ChannelCode::Sandbox => self.sandbox.as_ref(),
+        }
+    }
+}

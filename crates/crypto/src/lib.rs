@@ -8,13 +8,20 @@
 
 mod aead;
 mod mac;
+mod params;
 mod rsa_keys;
 
 pub use aead::{SealError, SecretSealer};
 pub use mac::{ct_eq, hmac_sha256, hmac_sha256_hex, verify_hmac_sha256, KeyedHasher};
+pub use params::sorted_sign_content;
 pub use rsa_keys::{generate_rsa_2048_pkcs8_pem, RsaKeyError, RsaPublicKey, RsaSigner};
 
 pub use secrecy::{ExposeSecret, SecretBox, SecretString};
+
+/// Lowercase hex SHA-256.
+pub fn sha256_hex(data: &[u8]) -> String {
+    hex::encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, data).as_ref())
+}
 
 /// `n` bytes from the operating system's CSPRNG.
 pub fn random_bytes(n: usize) -> Vec<u8> {

@@ -1,1 +1,11 @@
+//! Loopback simulators of payment providers. Each speaks its provider's
+//! protocol: it checks signatures with real keys, answers in the provider's
+//! format, and sends signed asynchronous notifications with retries.
+//!
+//! Sandboxes play the provider, so they never read Unicharge's data: they
+//! know only what a provider would (merchant keys, their own trades).
 
+mod notifier;
+pub mod sandbox;
+
+pub use notifier::{Notifier, RetrySchedule};

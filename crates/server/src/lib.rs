@@ -1,1 +1,47 @@
+//! Unicharge's HTTP server: the Ping++-compatible tenant API (`/v1`), the
+//! channels' notification endpoints (`/notify`), and the built-in sandbox
+//! provider (`/sandbox`).
 
+pub mod auth;
+mod body;
+pub mod channel_settings;
+mod error;
+mod idempotency;
+mod listing;
+pub mod ops;
+pub mod payments;
+pub mod render;
+mod routes;
+mod state;
+
+pub use error::ApiError;
+pub use routes::OPENAPI;
+pub use state::{AppState, ServerSettings};
+
+use actix_web::{dev::Server, middleware, web, App, HttpServer};
+use std::net::TcpListener;
+
+/// Starts serving on an already-bound listener (tests bind port 0).
+pub fn serve(listener: TcpListener, state: AppState, workers: usize) -> std::io::Result<Server> {
+    let data = web::Data::new(state);
+    let server = HttpServer::new(move || {
+        let sandbox = data.sandbox.clone();
+        App::new()
+            .app_data(data.clone())
+            // Path only: query strings carry sandbox pay-URL tokens and
+            // notify parameters that have no place in logs.
+            .wrap(
+                middleware::Logger::new("%{METHOD}xi %U %s %Dms")
+                    .custom_request_replace("METHOD", |req| req.method().to_string())
+                    .exclude("/health")
+                    .exclude("/ready"),
+            )
+            .configure(|cfg| unicharge_sandboxes::sandbox::configure(cfg, sandbox))
+            .configure(routes::configure)
+    })
+    .workers(workers.max(1))
+    .backlog(2048)
+    .listen(listener)?
+    .run();
+    Ok(server)
+}

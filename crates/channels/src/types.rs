@@ -1,0 +1,105 @@
+use crate::ChannelConfig;
+use unicharge_domain::{Currency, Mode};
+
+/// What an adapter knows about the app it acts for.
+#[derive(Debug)]
+pub struct ChannelContext {
+    pub app_id: String,
+    pub mode: Mode,
+    pub config: ChannelConfig,
+    /// Where the provider must send asynchronous notifications.
+    pub notify_url: String,
+    /// Base URL of the built-in sandbox provider on this server.
+    pub sandbox_base: String,
+}
+
+/// The charge as an adapter sees it.
+#[derive(Debug, Clone)]
+pub struct ChargeRef {
+    pub charge_id: String,
+    /// Sent to the provider as `out_trade_no`; unique per app and mode.
+    pub order_no: String,
+    pub amount: i64,
+    pub currency: Currency,
+    pub subject: String,
+    pub body: String,
+    pub client_ip: String,
+    pub time_expire: i64,
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RefundRef {
+    pub refund_id: String,
+    pub charge: ChargeRef,
+    pub transaction_no: Option<String>,
+    pub amount: i64,
+    pub description: String,
+}
+
+/// The `credential.<channel>` value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Credential(pub serde_json::Value);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PaymentStatus {
+    Pending,
+    Paid {
+        transaction_no: String,
+        amount: i64,
+        time_paid: i64,
+    },
+    Failed {
+        code: String,
+        message: String,
+    },
+    Closed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefundStatusReport {
+    Pending,
+    Succeeded {
+        transaction_no: Option<String>,
+        time_succeed: i64,
+    },
+    Failed {
+        code: String,
+        message: String,
+    },
+}
+
+/// A notification exactly as it arrived.
+#[derive(Debug, Clone)]
+pub struct RawNotify {
+    pub content_type: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+/// A verified notification, normalized. The adapter has already checked that
+/// it was addressed to the configured merchant account; the caller checks
+/// order, app and amount against the stored charge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotifyOutcome {
+    Charge {
+        order_no: String,
+        status: PaymentStatus,
+        amount: i64,
+    },
+    Refund {
+        refund_id: String,
+        order_no: String,
+        status: RefundStatusReport,
+        amount: i64,
+    },
+    /// A valid notification that carries no state change (e.g. WAIT_BUYER_PAY).
+    Ignored,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ack {
+    pub status: u16,
+    pub content_type: &'static str,
+    pub body: String,
+}

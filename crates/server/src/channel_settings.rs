@@ -1,0 +1,145 @@
+//! Per-app channel configuration: validated against the channel's parameter
+//! list, secrets sealed with AES-256-GCM bound to their row.
+
+use crate::state::AppState;
+use crate::ApiError;
+use secrecy::SecretString;
+use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
+use unicharge_channels::{ChannelConfig, ParamSpec};
+use unicharge_crypto::SecretSealer;
+use unicharge_domain::{ChannelCode, Mode, ParamError};
+use unicharge_store::ChannelConfigRow;
+
+fn aad(app_id: &str, mode: Mode, channel: ChannelCode) -> String {
+    format!("{app_id}/{}/{}", mode.as_str(), channel.as_str())
+}
+
+/// Splits and checks `params`, sealing the secret ones. Unknown names are
+/// refused so a typo cannot silently leave a channel half-configured.
+pub fn seal_config(
+    sealer: &SecretSealer,
+    specs: &[ParamSpec],
+    app_id: &str,
+    mode: Mode,
+    channel: ChannelCode,
+    params: &Map<String, Value>,
+    enabled: bool,
+    now: i64,
+) -> Result<ChannelConfigRow, ParamError> {
+    let mut plain = Map::new();
+    let mut secret = Map::new();
+    for (name, v) in params {
+        let spec = specs.iter().find(|s| s.name == name).ok_or_else(|| {
+            ParamError::unsupported(
+                &format!("params[{name}]"),
+                "not a parameter of this channel",
+            )
+        })?;
+        let Value::String(s) = v else {
+            return Err(ParamError::invalid(
+                &format!("params[{name}]"),
+                "must be a string",
+            ));
+        };
+        if spec.secret {
+            secret.insert(name.clone(), json!(s));
+        } else {
+            plain.insert(name.clone(), json!(s));
+        }
+    }
+    for spec in specs.iter().filter(|s| s.required) {
+        if !params.contains_key(spec.name) {
+            return Err(ParamError::missing(&format!("params[{}]", spec.name)));
+        }
+    }
+    let sealed = sealer.seal(
+        Value::Object(secret).to_string().as_bytes(),
+        &aad(app_id, mode, channel),
+    );
+    Ok(ChannelConfigRow {
+        app_id: app_id.to_owned(),
+        mode: mode.as_str().to_owned(),
+        channel: channel.as_str().to_owned(),
+        params: Value::Object(plain).to_string(),
+        sealed_secrets: sealed,
+        enabled,
+        updated: now,
+    })
+}
+
+pub fn open_config(
+    sealer: &SecretSealer,
+    row: &ChannelConfigRow,
+) -> Result<ChannelConfig, ApiError> {
+    let mode =
+        Mode::parse(&row.mode).ok_or_else(|| ApiError::internal("bad mode in channel_configs"))?;
+    let channel = ChannelCode::parse(&row.channel)
+        .map_err(|_| ApiError::internal("bad channel in channel_configs"))?;
+    let params: Map<String, Value> =
+        serde_json::from_str(&row.params).map_err(ApiError::internal)?;
+    let plain = sealer
+        .open(&row.sealed_secrets, &aad(&row.app_id, mode, channel))
+        .map_err(ApiError::internal)?;
+    let raw: BTreeMap<String, String> =
+        serde_json::from_slice(&plain).map_err(ApiError::internal)?;
+    let secrets = raw
+        .into_iter()
+        .map(|(k, v)| (k, SecretString::from(v)))
+        .collect();
+    Ok(ChannelConfig { params, secrets })
+}
+
+/// The enabled configuration of a channel for an app and mode, if any.
+pub async fn load(
+    state: &AppState,
+    app_id: &str,
+    mode: Mode,
+    channel: ChannelCode,
+) -> Result<Option<ChannelConfig>, ApiError> {
+    match state
+        .store
+        .get_channel_config(app_id, mode.as_str(), channel.as_str())
+        .await?
+    {
+        Some(row) if row.enabled => Ok(Some(open_config(&state.sealer, &row)?)),
+        Some(_) | None => Ok(None),
+    }
+}
+
+/// What the API shows of a configuration: never the secrets, only their names.
+pub fn render(row: &ChannelConfigRow, specs: &[ParamSpec]) -> Value {
+    let params: Value = serde_json::from_str(&row.params).unwrap_or_else(|_| json!({}));
+    let secrets: Vec<&str> = specs.iter().filter(|s| s.secret).map(|s| s.name).collect();
+    json!({
+        "object": "channel_config",
+        "app": row.app_id,
+        "channel": row.channel,
+        "livemode": row.mode == "live",
+        "enabled": row.enabled,
+        "params": params,
+        "secrets_set": secrets,
+        "updated": row.updated,
+    })
+}
+
+/// Gives an app a sandbox merchant account in test mode, so a new user can
+/// pay a test charge without configuring anything.
+pub async fn provision_sandbox(state: &AppState, app_id: &str, now: i64) -> Result<(), ApiError> {
+    let (mch_id, key) = state.sandbox.issue_merchant();
+    let mut params = Map::new();
+    params.insert("mch_id".into(), json!(mch_id));
+    params.insert("key".into(), json!(key));
+    let row = seal_config(
+        &state.sealer,
+        unicharge_channels::sandbox::PARAMS,
+        app_id,
+        Mode::Test,
+        ChannelCode::Sandbox,
+        &params,
+        true,
+        now,
+    )?;
+    state.store.upsert_channel_config(&row).await?;
+    Ok(())
+}

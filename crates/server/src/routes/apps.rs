@@ -1,0 +1,85 @@
+//! Channel configuration per app and mode: `PUT /v1/apps/{id}/channels/{channel}`.
+//! The key's mode chooses which configuration is set: a test key configures
+//! test mode, a live key live mode.
+
+use crate::auth::{authorize_app, now, Authed};
+use crate::body::{parse_object, read_limited};
+use crate::channel_settings::{render, seal_config};
+use crate::state::AppState;
+use crate::ApiError;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::Value;
+use unicharge_domain::{ChannelCode, ParamError};
+
+pub async fn put_channel(
+    state: web::Data<AppState>,
+    who: Authed,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let body = read_limited(payload, state.settings.body_limit).await?;
+    let app = authorize_app(&state, &who, &path.0, &req, &body).await?;
+    let channel = ChannelCode::parse(&path.1)?;
+    if !channel.available_in(who.mode) {
+        return Err(ParamError::unsupported(
+            "channel",
+            format!(
+                "{} is not available in {} mode",
+                channel.as_str(),
+                who.mode.as_str()
+            ),
+        )
+        .into());
+    }
+    let fields = parse_object(&req, &body)?;
+    let params = match fields.get("params") {
+        Some(Value::Object(m)) => m.clone(),
+        None => return Err(ParamError::missing("params").into()),
+        Some(_) => return Err(ParamError::invalid("params", "must be an object").into()),
+    };
+    let enabled = match fields.get("enabled") {
+        None | Some(Value::Null) => true,
+        Some(Value::Bool(b)) => *b,
+        Some(Value::String(s)) if s == "true" || s == "false" => s == "true",
+        Some(_) => return Err(ParamError::invalid("enabled", "must be a boolean").into()),
+    };
+    let specs = state.channels.get(channel).params();
+    let row = seal_config(
+        &state.sealer,
+        specs,
+        &app.id,
+        who.mode,
+        channel,
+        &params,
+        enabled,
+        now(),
+    )?;
+    state.store.upsert_channel_config(&row).await?;
+    tracing::info!(app = %app.id, channel = channel.as_str(), mode = who.mode.as_str(), "channel configuration updated");
+    Ok(HttpResponse::Ok().json(render(&row, specs)))
+}
+
+pub async fn list_channels(
+    state: web::Data<AppState>,
+    who: Authed,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let app = authorize_app(&state, &who, &path, &req, b"").await?;
+    let rows = state.store.list_channel_configs(&app.id).await?;
+    let data: Vec<Value> = rows
+        .iter()
+        .filter(|r| r.mode == who.mode.as_str())
+        .filter_map(|r| {
+            ChannelCode::parse(&r.channel)
+                .ok()
+                .map(|c| render(r, state.channels.get(c).params()))
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(crate::render::list(
+        &format!("/v1/apps/{}/channels", app.id),
+        false,
+        data,
+    )))
+}

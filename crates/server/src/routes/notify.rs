@@ -1,0 +1,142 @@
+//! `POST /notify/{channel}/{app}/{mode}`: a provider's asynchronous
+//! notification. Verified by the adapter, then cross-checked against the
+//! stored charge (app, mode, order, amount) before any state changes.
+//! Every rejection is logged and answered with the channel's failure ack.
+
+use crate::auth::now;
+use crate::body::read_limited;
+use crate::payments::{apply_payment, apply_refund, channel_ctx};
+use crate::state::AppState;
+use crate::ApiError;
+use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
+use unicharge_channels::{Ack, NotifyOutcome, RawNotify};
+use unicharge_domain::{ChannelCode, Mode};
+
+fn reply(ack: Ack) -> HttpResponse {
+    HttpResponse::build(StatusCode::from_u16(ack.status).unwrap_or(StatusCode::OK))
+        .content_type(ack.content_type)
+        .body(ack.body)
+}
+
+pub async fn receive(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(String, String, String)>,
+    payload: web::Payload,
+) -> HttpResponse {
+    let (channel, app_id, mode) = path.into_inner();
+    let Ok(code) = ChannelCode::parse(&channel) else {
+        tracing::warn!(channel = %channel, "notification for an unknown channel rejected");
+        return HttpResponse::NotFound().finish();
+    };
+    let adapter = state.channels.get(code);
+    match handle(&state, &req, code, &app_id, &mode, payload).await {
+        Ok(()) => reply(adapter.ack(true)),
+        Err(reason) => {
+            tracing::warn!(channel = %channel, app = %app_id, mode = %mode, reason = %reason, "notification rejected");
+            reply(adapter.ack(false))
+        }
+    }
+}
+
+async fn handle(
+    state: &AppState,
+    req: &HttpRequest,
+    code: ChannelCode,
+    app_id: &str,
+    mode: &str,
+    payload: web::Payload,
+) -> Result<(), String> {
+    let mode = Mode::parse(mode).ok_or("unknown mode")?;
+    let body = read_limited(payload, state.settings.body_limit)
+        .await
+        .map_err(|e| e.to_string())?;
+    let ctx = channel_ctx(state, app_id, mode, code)
+        .await
+        .map_err(|e| e.to_string())?;
+    let raw = RawNotify {
+        content_type: req
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned(),
+        headers: req
+            .headers()
+            .iter()
+            .filter_map(|(k, v)| {
+                v.to_str()
+                    .ok()
+                    .map(|v| (k.as_str().to_owned(), v.to_owned()))
+            })
+            .collect(),
+        body: body.to_vec(),
+    };
+    let outcome = state
+        .channels
+        .get(code)
+        .parse_notify(&ctx, &raw)
+        .map_err(|e| e.to_string())?;
+    match outcome {
+        NotifyOutcome::Ignored => Ok(()),
+        NotifyOutcome::Charge {
+            order_no,
+            status,
+            amount,
+        } => {
+            let c = state
+                .store
+                .get_charge_by_order_no(app_id, mode.is_live(), &order_no)
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| {
+                    format!("no charge with order_no {order_no} for this app and mode")
+                })?;
+            if c.channel != code.as_str() {
+                return Err(format!("charge {} was not made on this channel", c.id));
+            }
+            if amount != c.amount {
+                return Err(format!(
+                    "amount {amount} does not match charge {} amount {}",
+                    c.id, c.amount
+                ));
+            }
+            apply_payment(state, &c, status, now())
+                .await
+                .map_err(|e: ApiError| e.to_string())?;
+            Ok(())
+        }
+        NotifyOutcome::Refund {
+            refund_id,
+            order_no,
+            status,
+            amount,
+        } => {
+            let r = state
+                .store
+                .get_refund(&refund_id)
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("no refund {refund_id}"))?;
+            let c = state
+                .store
+                .get_charge(&r.charge_id)
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or("refund without charge")?;
+            if c.app_id != app_id
+                || c.livemode != mode.is_live()
+                || c.order_no != order_no
+                || r.amount != amount
+            {
+                return Err(format!(
+                    "refund {refund_id} does not match the stored refund"
+                ));
+            }
+            apply_refund(state, &r, status, now())
+                .await
+                .map_err(|e: ApiError| e.to_string())?;
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,109 @@
+use dashmap::DashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use unicharge_channels::Channels;
+use unicharge_crypto::{KeyedHasher, SecretSealer};
+use unicharge_sandboxes::sandbox::SandboxProvider;
+use unicharge_store::{ApiKeyRow, AppRow, Store};
+
+/// Settings the HTTP layer needs.
+#[derive(Debug, Clone)]
+pub struct ServerSettings {
+    /// The externally reachable base URL; notify and pay URLs are built on it.
+    pub public_url: String,
+    /// How far `Pingplusplus-Request-Timestamp` may be from our clock.
+    pub signature_tolerance_secs: i64,
+    /// Largest accepted request body.
+    pub body_limit: usize,
+}
+
+/// Shared by every request handler.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub channels: Channels,
+    pub sandbox: actix_web::web::Data<SandboxProvider>,
+    pub sealer: Arc<SecretSealer>,
+    pub hasher: Arc<KeyedHasher>,
+    pub settings: Arc<ServerSettings>,
+    pub(crate) keys: Arc<TtlCache<ApiKeyRow>>,
+    pub(crate) apps: Arc<TtlCache<AppRow>>,
+}
+
+impl AppState {
+    pub fn new(
+        store: Store,
+        channels: Channels,
+        sandbox: actix_web::web::Data<SandboxProvider>,
+        sealer: SecretSealer,
+        hasher: KeyedHasher,
+        settings: ServerSettings,
+    ) -> Self {
+        Self {
+            store,
+            channels,
+            sandbox,
+            sealer: Arc::new(sealer),
+            hasher: Arc::new(hasher),
+            settings: Arc::new(settings),
+            // Short TTLs bound how long another node keeps honouring a
+            // revoked key or an old request-signing key.
+            keys: Arc::new(TtlCache::new(Duration::from_secs(30))),
+            apps: Arc::new(TtlCache::new(Duration::from_secs(30))),
+        }
+    }
+
+    pub fn notify_url(&self, channel: &str, app_id: &str, mode: &str) -> String {
+        format!(
+            "{}/notify/{channel}/{app_id}/{mode}",
+            self.settings.public_url
+        )
+    }
+
+    pub async fn app(&self, id: &str) -> Result<Option<AppRow>, unicharge_store::StoreError> {
+        if let Some(a) = self.apps.get(id) {
+            return Ok(Some(a));
+        }
+        let row = self.store.get_app(id).await?;
+        if let Some(a) = &row {
+            self.apps.put(id, a.clone());
+        }
+        Ok(row)
+    }
+
+    pub fn forget_app(&self, id: &str) {
+        self.apps.remove(id);
+    }
+
+    pub fn forget_key(&self, hash: &str) {
+        self.keys.remove(hash);
+    }
+}
+
+/// A small read-through cache; the database stays the source of truth.
+pub(crate) struct TtlCache<T> {
+    ttl: Duration,
+    map: DashMap<String, (T, Instant)>,
+}
+
+impl<T: Clone> TtlCache<T> {
+    fn new(ttl: Duration) -> Self {
+        Self {
+            ttl,
+            map: DashMap::new(),
+        }
+    }
+    pub(crate) fn get(&self, k: &str) -> Option<T> {
+        let hit = self.map.get(k)?;
+        (hit.1.elapsed() < self.ttl).then(|| hit.0.clone())
+    }
+    pub(crate) fn put(&self, k: &str, v: T) {
+        if self.map.len() > 100_000 {
+            self.map.clear();
+        }
+        self.map.insert(k.to_owned(), (v, Instant::now()));
+    }
+    pub(crate) fn remove(&self, k: &str) {
+        self.map.remove(k);
+    }
+}
