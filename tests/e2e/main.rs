@@ -1,1 +1,11 @@
+//! Black-box tests: a real server on a random port, real HTTP, a real
+//! database (SQLite by default; PostgreSQL with UNICHARGE_TEST_POSTGRES).
 
+mod auth;
+mod charges;
+mod concurrency;
+mod events;
+mod notify;
+mod refunds;
+mod signing;
+mod validation;

@@ -31,15 +31,11 @@ impl std::fmt::Debug for ChannelConfig {
 
 impl ChannelConfig {
     pub fn param(&self, name: &str) -> Option<&str> {
-        self.params
-            .get(name)
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
+        self.params.get(name).and_then(Value::as_str).filter(|s| !s.is_empty())
     }
 
     pub fn require_param(&self, name: &str) -> Result<&str, crate::ChannelError> {
-        self.param(name)
-            .ok_or_else(|| crate::ChannelError::Config(format!("missing parameter {name}")))
+        self.param(name).ok_or_else(|| crate::ChannelError::Config(format!("missing parameter {name}")))
     }
 
     pub fn require_secret(&self, name: &str) -> Result<&str, crate::ChannelError> {

@@ -29,43 +29,23 @@ pub trait Channel: Send + Sync {
     fn params(&self) -> &'static [ParamSpec];
 
     /// Builds what the client SDK needs to start paying. May call the provider.
-    async fn create_credential(
-        &self,
-        ctx: &ChannelContext,
-        charge: &ChargeRef,
-    ) -> Result<Credential, ChannelError>;
+    async fn create_credential(&self, ctx: &ChannelContext, charge: &ChargeRef) -> Result<Credential, ChannelError>;
 
     /// Asks the provider for the charge's current state (notifications can be lost).
-    async fn query(
-        &self,
-        ctx: &ChannelContext,
-        charge: &ChargeRef,
-    ) -> Result<PaymentStatus, ChannelError>;
+    async fn query(&self, ctx: &ChannelContext, charge: &ChargeRef) -> Result<PaymentStatus, ChannelError>;
 
     /// Closes an unpaid charge at the provider so it can no longer be paid.
     async fn close(&self, ctx: &ChannelContext, charge: &ChargeRef) -> Result<(), ChannelError>;
 
     /// Refunds; `refund.refund_id` is the provider's idempotency key
     /// (`out_request_no`), so a retried call never refunds twice.
-    async fn refund(
-        &self,
-        ctx: &ChannelContext,
-        refund: &RefundRef,
-    ) -> Result<RefundStatusReport, ChannelError>;
+    async fn refund(&self, ctx: &ChannelContext, refund: &RefundRef) -> Result<RefundStatusReport, ChannelError>;
 
-    async fn refund_query(
-        &self,
-        ctx: &ChannelContext,
-        refund: &RefundRef,
-    ) -> Result<RefundStatusReport, ChannelError>;
+    async fn refund_query(&self, ctx: &ChannelContext, refund: &RefundRef) -> Result<RefundStatusReport, ChannelError>;
 
     /// Verifies an asynchronous notification and normalizes it. The caller
     /// still cross-checks app, order and amount against the stored charge.
-    fn parse_notify(
-        &self,
-        ctx: &ChannelContext,
-        notify: &RawNotify,
-    ) -> Result<NotifyOutcome, ChannelError>;
+    fn parse_notify(&self, ctx: &ChannelContext, notify: &RawNotify) -> Result<NotifyOutcome, ChannelError>;
 
     /// The body the provider expects back; anything else makes it retry.
     fn ack(&self, processed: bool) -> Ack;
@@ -79,9 +59,7 @@ pub struct Channels {
 
 impl Channels {
     pub fn new(http: reqwest::Client) -> Self {
-        Self {
-            sandbox: Arc::new(sandbox::SandboxChannel::new(http)),
-        }
+        Self { sandbox: Arc::new(sandbox::SandboxChannel::new(http)) }
     }
 
     pub fn get(&self, code: ChannelCode) -> &dyn Channel {

@@ -44,29 +44,16 @@ pub struct Credential(pub serde_json::Value);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PaymentStatus {
     Pending,
-    Paid {
-        transaction_no: String,
-        amount: i64,
-        time_paid: i64,
-    },
-    Failed {
-        code: String,
-        message: String,
-    },
+    Paid { transaction_no: String, amount: i64, time_paid: i64 },
+    Failed { code: String, message: String },
     Closed,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RefundStatusReport {
     Pending,
-    Succeeded {
-        transaction_no: Option<String>,
-        time_succeed: i64,
-    },
-    Failed {
-        code: String,
-        message: String,
-    },
+    Succeeded { transaction_no: Option<String>, time_succeed: i64 },
+    Failed { code: String, message: String },
 }
 
 /// A notification exactly as it arrived.

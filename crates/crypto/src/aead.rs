@@ -26,9 +26,7 @@ const VERSION: &str = "v1:";
 impl SecretSealer {
     pub fn new(master_key: &[u8]) -> Result<Self, SealError> {
         let unbound = UnboundKey::new(&AES_256_GCM, master_key).map_err(|_| SealError::BadKey)?;
-        Ok(Self {
-            key: LessSafeKey::new(unbound),
-        })
+        Ok(Self { key: LessSafeKey::new(unbound) })
     }
 
     pub fn seal(&self, plaintext: &[u8], aad: &str) -> String {
@@ -39,11 +37,7 @@ impl SecretSealer {
         // seal_in_place only fails for inputs beyond GCM's 64 GiB limit.
         if self
             .key
-            .seal_in_place_append_tag(
-                Nonce::assume_unique_for_key(nonce_arr),
-                Aad::from(aad.as_bytes()),
-                &mut buf,
-            )
+            .seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce_arr), Aad::from(aad.as_bytes()), &mut buf)
             .is_err()
         {
             buf.clear();
@@ -65,11 +59,7 @@ impl SecretSealer {
         let mut buf = rest.to_vec();
         let plain = self
             .key
-            .open_in_place(
-                Nonce::assume_unique_for_key(nonce_arr),
-                Aad::from(aad.as_bytes()),
-                &mut buf,
-            )
+            .open_in_place(Nonce::assume_unique_for_key(nonce_arr), Aad::from(aad.as_bytes()), &mut buf)
             .map_err(|_| SealError::Unauthentic)?;
         Ok(plain.to_vec())
     }
@@ -90,14 +80,8 @@ mod tests {
         let s = SecretSealer::new(&[7u8; 32]).expect("key");
         let sealed = s.seal(b"-----BEGIN PRIVATE KEY-----", "app_x/test/alipay");
         assert!(!sealed.contains("BEGIN"));
-        assert_eq!(
-            s.open(&sealed, "app_x/test/alipay").expect("open"),
-            b"-----BEGIN PRIVATE KEY-----"
-        );
-        assert!(matches!(
-            s.open(&sealed, "app_y/test/alipay"),
-            Err(SealError::Unauthentic)
-        ));
+        assert_eq!(s.open(&sealed, "app_x/test/alipay").expect("open"), b"-----BEGIN PRIVATE KEY-----");
+        assert!(matches!(s.open(&sealed, "app_y/test/alipay"), Err(SealError::Unauthentic)));
         let other = SecretSealer::new(&[8u8; 32]).expect("key");
         assert!(other.open(&sealed, "app_x/test/alipay").is_err());
         assert!(SecretSealer::new(&[0u8; 16]).is_err());

@@ -33,9 +33,7 @@ pub struct KeyedHasher {
 
 impl KeyedHasher {
     pub fn new(pepper: Vec<u8>) -> Self {
-        Self {
-            pepper: SecretBox::new(pepper.into_boxed_slice()),
-        }
+        Self { pepper: SecretBox::new(pepper.into_boxed_slice()) }
     }
 
     pub fn hash(&self, secret: &str) -> String {
@@ -61,16 +59,8 @@ mod tests {
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
         );
         let tag = hmac_sha256(b"Jefe", b"what do ya want for nothing?");
-        assert!(verify_hmac_sha256(
-            b"Jefe",
-            b"what do ya want for nothing?",
-            &tag
-        ));
-        assert!(!verify_hmac_sha256(
-            b"Jeff",
-            b"what do ya want for nothing?",
-            &tag
-        ));
+        assert!(verify_hmac_sha256(b"Jefe", b"what do ya want for nothing?", &tag));
+        assert!(!verify_hmac_sha256(b"Jeff", b"what do ya want for nothing?", &tag));
     }
 
     #[test]

@@ -5,10 +5,7 @@ pub fn sorted_sign_content<'a, I>(params: I, exclude: &[&str]) -> String
 where
     I: IntoIterator<Item = (&'a str, &'a str)>,
 {
-    let mut kv: Vec<(&str, &str)> = params
-        .into_iter()
-        .filter(|(k, v)| !v.is_empty() && !exclude.contains(k))
-        .collect();
+    let mut kv: Vec<(&str, &str)> = params.into_iter().filter(|(k, v)| !v.is_empty() && !exclude.contains(k)).collect();
     kv.sort_by(|a, b| a.0.cmp(b.0));
     let mut out = String::new();
     for (i, (k, v)) in kv.iter().enumerate() {
@@ -28,13 +25,7 @@ mod tests {
 
     #[test]
     fn sorts_drops_empty_and_excluded() {
-        let p = [
-            ("b", "2"),
-            ("a", "1"),
-            ("sign", "x"),
-            ("c", ""),
-            ("sign_type", "RSA2"),
-        ];
+        let p = [("b", "2"), ("a", "1"), ("sign", "x"), ("c", ""), ("sign_type", "RSA2")];
         assert_eq!(sorted_sign_content(p, &["sign", "sign_type"]), "a=1&b=2");
         assert_eq!(sorted_sign_content(p, &["sign"]), "a=1&b=2&sign_type=RSA2");
     }

@@ -55,22 +55,14 @@ impl RsaPublicKey {
         .ok_or(RsaKeyError::Unparseable)?;
         let n = key.n().to_bytes_be();
         if n.len() < 256 {
-            return Err(RsaKeyError::Rejected(
-                "keys shorter than 2048 bits are not accepted",
-            ));
+            return Err(RsaKeyError::Rejected("keys shorter than 2048 bits are not accepted"));
         }
-        Ok(Self {
-            n,
-            e: key.e().to_bytes_be(),
-        })
+        Ok(Self { n, e: key.e().to_bytes_be() })
     }
 
     /// Verifies SHA256withRSA over `msg`. aws-lc-rs does the arithmetic.
     pub fn verify_sha256(&self, msg: &[u8], sig: &[u8]) -> bool {
-        let comps = PublicKeyComponents {
-            n: self.n.as_slice(),
-            e: self.e.as_slice(),
-        };
+        let comps = PublicKeyComponents { n: self.n.as_slice(), e: self.e.as_slice() };
         comps.verify(&RSA_PKCS1_2048_8192_SHA256, msg, sig).is_ok()
     }
 
@@ -102,9 +94,7 @@ impl RsaSigner {
             Some("PRIVATE KEY") => RsaKeyPair::from_pkcs8(&der).ok(),
             Some("RSA PRIVATE KEY") => RsaKeyPair::from_der(&der).ok(),
             Some(_) => None,
-            None => RsaKeyPair::from_pkcs8(&der)
-                .ok()
-                .or_else(|| RsaKeyPair::from_der(&der).ok()),
+            None => RsaKeyPair::from_pkcs8(&der).ok().or_else(|| RsaKeyPair::from_der(&der).ok()),
         }
         .ok_or(RsaKeyError::Unparseable)?;
         Ok(Self { pair })
@@ -114,11 +104,7 @@ impl RsaSigner {
         let mut sig = vec![0u8; self.pair.public_modulus_len()];
         let rng = aws_lc_rs::rand::SystemRandom::new();
         // PKCS#1 v1.5 signing cannot fail for a buffer of the modulus length.
-        if self
-            .pair
-            .sign(&RSA_PKCS1_SHA256, &rng, msg, &mut sig)
-            .is_err()
-        {
+        if self.pair.sign(&RSA_PKCS1_SHA256, &rng, msg, &mut sig).is_err() {
             sig.clear();
         }
         sig
@@ -133,8 +119,7 @@ impl RsaSigner {
         let pkcs1 = self.pair.public_key().as_ref();
         let key = rsa::RsaPublicKey::from_pkcs1_der(pkcs1).map_err(|_| RsaKeyError::Unparseable)?;
         use rsa::pkcs8::EncodePublicKey;
-        key.to_public_key_pem(rsa::pkcs8::LineEnding::LF)
-            .map_err(|_| RsaKeyError::Unparseable)
+        key.to_public_key_pem(rsa::pkcs8::LineEnding::LF).map_err(|_| RsaKeyError::Unparseable)
     }
 
     pub fn public_key(&self) -> Result<RsaPublicKey, RsaKeyError> {
@@ -144,13 +129,7 @@ impl RsaSigner {
 
 /// A fresh 2048-bit key as PKCS#8 PEM, for sandbox providers and demo apps.
 pub fn generate_rsa_2048_pkcs8_pem() -> Result<String, RsaKeyError> {
-    let pair = RsaKeyPair::generate(KeySize::Rsa2048)
-        .map_err(|_| RsaKeyError::Rejected("key generation failed"))?;
-    let der = pair
-        .as_der()
-        .map_err(|_| RsaKeyError::Rejected("key encoding failed"))?;
-    Ok(pem::encode(&pem::Pem::new(
-        "PRIVATE KEY",
-        der.as_ref().to_vec(),
-    )))
+    let pair = RsaKeyPair::generate(KeySize::Rsa2048).map_err(|_| RsaKeyError::Rejected("key generation failed"))?;
+    let der = pair.as_der().map_err(|_| RsaKeyError::Rejected("key encoding failed"))?;
+    Ok(pem::encode(&pem::Pem::new("PRIVATE KEY", der.as_ref().to_vec())))
 }

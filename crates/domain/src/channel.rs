@@ -30,10 +30,7 @@ impl ChannelCode {
         match s {
             "sandbox" => Ok(ChannelCode::Sandbox),
             "" => Err(ParamError::missing("channel")),
-            other => Err(ParamError::unsupported(
-                "channel",
-                format!("'{other}' is not a known channel"),
-            )),
+            other => Err(ParamError::unsupported("channel", format!("'{other}' is not a known channel"))),
         }
     }
 

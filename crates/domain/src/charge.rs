@@ -39,10 +39,7 @@ impl ChargeStatus {
     }
     pub fn can_become(self, next: ChargeStatus) -> bool {
         match (self, next) {
-            (
-                ChargeStatus::Pending,
-                ChargeStatus::Paid | ChargeStatus::Failed | ChargeStatus::Closed,
-            ) => true,
+            (ChargeStatus::Pending, ChargeStatus::Paid | ChargeStatus::Failed | ChargeStatus::Closed) => true,
             (ChargeStatus::Pending, ChargeStatus::Pending)
             | (ChargeStatus::Paid, _)
             | (ChargeStatus::Failed, _)
@@ -97,33 +94,19 @@ impl NewCharge {
         let app = parse_app(input.app.as_ref())?;
         let channel = ChannelCode::parse(&req_str(input.channel.as_ref(), "channel")?)?;
         let rules = channel.rules();
-        let order_no = OrderNo::parse(
-            &req_str(input.order_no.as_ref(), "order_no")?,
-            rules.order_no_min,
-            rules.order_no_max,
-        )?;
-        let amount = Amount::parse(
-            req_int(input.amount.as_ref(), "amount")?,
-            rules.max_amount,
-            "amount",
-        )?;
+        let order_no =
+            OrderNo::parse(&req_str(input.order_no.as_ref(), "order_no")?, rules.order_no_min, rules.order_no_max)?;
+        let amount = Amount::parse(req_int(input.amount.as_ref(), "amount")?, rules.max_amount, "amount")?;
         let currency = Currency::parse(&req_str(input.currency.as_ref(), "currency")?)?;
         if !rules.currencies.contains(&currency) {
             return Err(ParamError::unsupported(
                 "currency",
-                format!(
-                    "channel {} does not support {}",
-                    channel.as_str(),
-                    currency.as_str()
-                ),
+                format!("channel {} does not support {}", channel.as_str(), currency.as_str()),
             ));
         }
         let client_ip = req_str(input.client_ip.as_ref(), "client_ip")?;
         if client_ip.parse::<IpAddr>().is_err() {
-            return Err(ParamError::invalid(
-                "client_ip",
-                "must be an IPv4 or IPv6 address",
-            ));
+            return Err(ParamError::invalid("client_ip", "must be an IPv4 or IPv6 address"));
         }
         let subject = bounded_text(input.subject.as_ref(), "subject", 32)?;
         let body = bounded_text(input.body.as_ref(), "body", 128)?;
@@ -137,14 +120,9 @@ impl NewCharge {
         let time_expire = match input.time_expire.as_ref() {
             None | Some(Value::Null) => now + DEFAULT_EXPIRY_SECS,
             Some(v) => {
-                let t = as_int(v).ok_or_else(|| {
-                    ParamError::invalid("time_expire", "must be a Unix timestamp")
-                })?;
+                let t = as_int(v).ok_or_else(|| ParamError::invalid("time_expire", "must be a Unix timestamp"))?;
                 if t <= now || t > now + MAX_EXPIRY_SECS {
-                    return Err(ParamError::out_of_range(
-                        "time_expire",
-                        "must be in the future and within 15 days",
-                    ));
+                    return Err(ParamError::out_of_range("time_expire", "must be in the future and within 15 days"));
                 }
                 t
             }
@@ -197,10 +175,7 @@ pub fn check_metadata(m: &Map<String, Value>) -> Result<(), ParamError> {
     }
     for (k, v) in m {
         if k.is_empty() || k.chars().count() > 40 {
-            return Err(ParamError::invalid(
-                &format!("metadata[{k}]"),
-                "keys must be 1 to 40 characters",
-            ));
+            return Err(ParamError::invalid(&format!("metadata[{k}]"), "keys must be 1 to 40 characters"));
         }
         match v {
             Value::String(s) if s.chars().count() <= 500 => {}
@@ -311,20 +286,14 @@ mod tests {
         }
         let mut v = good();
         v.as_object_mut().expect("obj").remove("body");
-        assert_eq!(
-            NewCharge::parse(input(v), 1_000).expect_err("body").param,
-            "body"
-        );
+        assert_eq!(NewCharge::parse(input(v), 1_000).expect_err("body").param, "body");
     }
 
     #[test]
     fn form_style_amount_strings_are_integers() {
         let mut v = good();
         v["amount"] = json!("250");
-        assert_eq!(
-            NewCharge::parse(input(v), 0).expect("valid").amount.get(),
-            250
-        );
+        assert_eq!(NewCharge::parse(input(v), 0).expect("valid").amount.get(), 250);
     }
 
     #[test]

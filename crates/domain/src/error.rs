@@ -42,45 +42,21 @@ impl fmt::Display for ParamError {
 
 impl ParamError {
     pub fn new(param: impl Into<String>, code: ParamErrorCode, message: impl Into<String>) -> Self {
-        Self {
-            param: param.into(),
-            code,
-            message: message.into(),
-        }
+        Self { param: param.into(), code, message: message.into() }
     }
     pub fn missing(param: &str) -> Self {
-        Self::new(
-            param,
-            ParamErrorCode::Missing,
-            format!("Missing required parameter: {param}."),
-        )
+        Self::new(param, ParamErrorCode::Missing, format!("Missing required parameter: {param}."))
     }
     pub fn invalid(param: &str, why: impl fmt::Display) -> Self {
-        Self::new(
-            param,
-            ParamErrorCode::Invalid,
-            format!("Invalid parameter {param}: {why}."),
-        )
+        Self::new(param, ParamErrorCode::Invalid, format!("Invalid parameter {param}: {why}."))
     }
     pub fn too_long(param: &str, max: usize) -> Self {
-        Self::new(
-            param,
-            ParamErrorCode::TooLong,
-            format!("Parameter {param} is too long: at most {max} characters."),
-        )
+        Self::new(param, ParamErrorCode::TooLong, format!("Parameter {param} is too long: at most {max} characters."))
     }
     pub fn out_of_range(param: &str, why: impl fmt::Display) -> Self {
-        Self::new(
-            param,
-            ParamErrorCode::OutOfRange,
-            format!("Parameter {param} is out of range: {why}."),
-        )
+        Self::new(param, ParamErrorCode::OutOfRange, format!("Parameter {param} is out of range: {why}."))
     }
     pub fn unsupported(param: &str, why: impl fmt::Display) -> Self {
-        Self::new(
-            param,
-            ParamErrorCode::Unsupported,
-            format!("Unsupported value for {param}: {why}."),
-        )
+        Self::new(param, ParamErrorCode::Unsupported, format!("Unsupported value for {param}: {why}."))
     }
 }

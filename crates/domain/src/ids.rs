@@ -12,9 +12,7 @@ const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01
 /// `len` random alphanumeric characters.
 pub fn random_alnum(len: usize) -> String {
     let mut rng = rand::rng();
-    (0..len)
-        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
-        .collect()
+    (0..len).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect()
 }
 
 macro_rules! prefixed_id {
@@ -34,9 +32,7 @@ macro_rules! prefixed_id {
             /// from the wire can never smuggle separators into a URL or query.
             pub fn parse(s: &str) -> Option<Self> {
                 let rest = s.strip_prefix($prefix)?;
-                let ok = !rest.is_empty()
-                    && rest.len() <= 64
-                    && rest.bytes().all(|b| b.is_ascii_alphanumeric());
+                let ok = !rest.is_empty() && rest.len() <= 64 && rest.bytes().all(|b| b.is_ascii_alphanumeric());
                 ok.then(|| Self(s.to_owned()))
             }
 

@@ -16,17 +16,11 @@ impl Amount {
 
     pub fn parse(value: i64, max: i64, param: &str) -> Result<Self, ParamError> {
         if value <= 0 {
-            return Err(ParamError::out_of_range(
-                param,
-                "must be a positive integer in the currency's minor unit",
-            ));
+            return Err(ParamError::out_of_range(param, "must be a positive integer in the currency's minor unit"));
         }
         let ceiling = max.min(Self::WIRE_MAX);
         if value > ceiling {
-            return Err(ParamError::out_of_range(
-                param,
-                format!("must be at most {ceiling}"),
-            ));
+            return Err(ParamError::out_of_range(param, format!("must be at most {ceiling}")));
         }
         Ok(Self(value))
     }
@@ -57,10 +51,7 @@ impl Currency {
     pub fn parse(s: &str) -> Result<Self, ParamError> {
         match s.to_ascii_lowercase().as_str() {
             "cny" => Ok(Currency::Cny),
-            other => Err(ParamError::unsupported(
-                "currency",
-                format!("'{other}' is not a supported currency"),
-            )),
+            other => Err(ParamError::unsupported("currency", format!("'{other}' is not a supported currency"))),
         }
     }
     pub fn as_str(self) -> &'static str {
@@ -88,19 +79,14 @@ impl Currency {
                     Some((w, f)) => (w, f),
                     None => (s, ""),
                 };
-                if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) || frac.len() > 2
-                {
+                if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) || frac.len() > 2 {
                     return None;
                 }
                 if !frac.bytes().all(|b| b.is_ascii_digit()) {
                     return None;
                 }
                 let w: i64 = whole.parse().ok()?;
-                let f: i64 = if frac.is_empty() {
-                    0
-                } else {
-                    format!("{frac:0<2}").parse().ok()?
-                };
+                let f: i64 = if frac.is_empty() { 0 } else { format!("{frac:0<2}").parse().ok()? };
                 w.checked_mul(100)?.checked_add(f)
             }
         }

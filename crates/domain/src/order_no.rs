@@ -13,19 +13,13 @@ impl OrderNo {
             return Err(ParamError::missing("order_no"));
         }
         if !s.bytes().all(|b| b.is_ascii_alphanumeric()) {
-            return Err(ParamError::invalid(
-                "order_no",
-                "only letters and digits are allowed",
-            ));
+            return Err(ParamError::invalid("order_no", "only letters and digits are allowed"));
         }
         if s.len() > max {
             return Err(ParamError::too_long("order_no", max));
         }
         if s.len() < min {
-            return Err(ParamError::out_of_range(
-                "order_no",
-                format!("must be {min} to {max} characters"),
-            ));
+            return Err(ParamError::out_of_range("order_no", format!("must be {min} to {max} characters")));
         }
         Ok(Self(s.to_owned()))
     }

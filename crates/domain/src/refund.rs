@@ -58,10 +58,7 @@ impl RefundRequest {
         refundable: i64,
     ) -> Result<Self, ParamError> {
         if refundable <= 0 {
-            return Err(ParamError::out_of_range(
-                "amount",
-                "the charge has nothing left to refund",
-            ));
+            return Err(ParamError::out_of_range("amount", "the charge has nothing left to refund"));
         }
         let amount = match amount {
             Some(a) => {
@@ -81,10 +78,6 @@ impl RefundRequest {
             return Err(ParamError::too_long("description", 255));
         }
         crate::charge::check_metadata(&metadata)?;
-        Ok(Self {
-            amount,
-            description,
-            metadata,
-        })
+        Ok(Self { amount, description, metadata })
     }
 }

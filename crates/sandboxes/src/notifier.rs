@@ -25,11 +25,7 @@ pub struct Notifier {
 
 impl Notifier {
     pub fn new(http: reqwest::Client, schedule: RetrySchedule, ack: &'static str) -> Self {
-        Self {
-            http,
-            schedule,
-            ack,
-        }
+        Self { http, schedule, ack }
     }
 
     /// One attempt: true when the receiver answered the provider's ack body.
@@ -37,10 +33,7 @@ impl Notifier {
         let res = self
             .http
             .post(url)
-            .header(
-                "content-type",
-                "application/x-www-form-urlencoded; charset=utf-8",
-            )
+            .header("content-type", "application/x-www-form-urlencoded; charset=utf-8")
             .body(form_body.to_owned())
             .timeout(Duration::from_secs(15))
             .send()

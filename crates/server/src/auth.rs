@@ -37,28 +37,17 @@ pub fn key_mode(key: &str) -> Option<Mode> {
     } else {
         return None;
     };
-    (!rest.is_empty() && rest.len() <= 64 && rest.bytes().all(|b| b.is_ascii_alphanumeric()))
-        .then_some(mode)
+    (!rest.is_empty() && rest.len() <= 64 && rest.bytes().all(|b| b.is_ascii_alphanumeric())).then_some(mode)
 }
 
 fn presented_key(req: &HttpRequest) -> Option<String> {
-    let h = req
-        .headers()
-        .get(header::AUTHORIZATION)?
-        .to_str()
-        .ok()?
-        .trim();
+    let h = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?.trim();
     if let Some(k) = h.strip_prefix("Bearer ") {
         return Some(k.trim().to_owned());
     }
     let b = h.strip_prefix("Basic ")?;
     let decoded = String::from_utf8(B64.decode(b.trim()).ok()?).ok()?;
-    Some(
-        decoded
-            .split_once(':')
-            .map(|(u, _)| u.to_owned())
-            .unwrap_or(decoded),
-    )
+    Some(decoded.split_once(':').map(|(u, _)| u.to_owned()).unwrap_or(decoded))
 }
 
 async fn authenticate(state: web::Data<AppState>, key: Option<String>) -> Result<Authed, ApiError> {
@@ -68,11 +57,7 @@ async fn authenticate(state: web::Data<AppState>, key: Option<String>) -> Result
     let row = match state.keys.get(&hash) {
         Some(r) => r,
         None => {
-            let r = state
-                .store
-                .find_api_key_by_hash(&hash)
-                .await?
-                .ok_or(ApiError::Unauthenticated)?;
+            let r = state.store.find_api_key_by_hash(&hash).await?.ok_or(ApiError::Unauthenticated)?;
             state.keys.put(&hash, r.clone());
             r
         }
@@ -80,11 +65,7 @@ async fn authenticate(state: web::Data<AppState>, key: Option<String>) -> Result
     if row.revoked || row.mode != mode.as_str() {
         return Err(ApiError::Unauthenticated);
     }
-    Ok(Authed {
-        tenant_id: row.tenant_id,
-        mode,
-        key_id: row.id,
-    })
+    Ok(Authed { tenant_id: row.tenant_id, mode, key_id: row.id })
 }
 
 impl FromRequest for Authed {
@@ -117,13 +98,7 @@ pub async fn authorize_app(
         .filter(|a| a.tenant_id == who.tenant_id)
         .ok_or_else(|| ApiError::not_found("app", app_id))?;
     if let Some(pem) = &app.rsa_public_key {
-        verify_request_signature(
-            pem,
-            req,
-            body,
-            state.settings.signature_tolerance_secs,
-            now(),
-        )?;
+        verify_request_signature(pem, req, body, state.settings.signature_tolerance_secs, now())?;
     }
     Ok(app)
 }
@@ -137,32 +112,19 @@ pub fn verify_request_signature(
     tolerance: i64,
     now: i64,
 ) -> Result<(), ApiError> {
-    let get = |name: &str| {
-        req.headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::trim)
-    };
-    let sig = get("pingplusplus-signature").ok_or(ApiError::BadSignature(
-        "Pingplusplus-Signature is required for this app.",
-    ))?;
-    let ts_raw = get("pingplusplus-request-timestamp").ok_or(ApiError::BadSignature(
-        "Pingplusplus-Request-Timestamp is required for this app.",
-    ))?;
-    let ts: i64 = ts_raw.parse().map_err(|_| {
-        ApiError::BadSignature("Pingplusplus-Request-Timestamp is not a Unix timestamp.")
-    })?;
+    let get = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+    let sig = get("pingplusplus-signature")
+        .ok_or(ApiError::BadSignature("Pingplusplus-Signature is required for this app."))?;
+    let ts_raw = get("pingplusplus-request-timestamp")
+        .ok_or(ApiError::BadSignature("Pingplusplus-Request-Timestamp is required for this app."))?;
+    let ts: i64 = ts_raw
+        .parse()
+        .map_err(|_| ApiError::BadSignature("Pingplusplus-Request-Timestamp is not a Unix timestamp."))?;
     if (now - ts).abs() > tolerance {
-        return Err(ApiError::BadSignature(
-            "Pingplusplus-Request-Timestamp is outside the allowed window.",
-        ));
+        return Err(ApiError::BadSignature("Pingplusplus-Request-Timestamp is outside the allowed window."));
     }
     let key = RsaPublicKey::parse(public_pem).map_err(ApiError::internal)?;
-    let target = req
-        .uri()
-        .path_and_query()
-        .map(|p| p.as_str())
-        .unwrap_or_else(|| req.uri().path());
+    let target = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or_else(|| req.uri().path());
     let mut msg = Vec::with_capacity(body.len() + target.len() + ts_raw.len());
     msg.extend_from_slice(body);
     msg.extend_from_slice(target.as_bytes());
@@ -171,15 +133,10 @@ pub fn verify_request_signature(
         Ok(())
     } else {
         tracing::warn!(path = %req.path(), "rejected a request with a bad Pingplusplus-Signature");
-        Err(ApiError::BadSignature(
-            "Pingplusplus-Signature does not verify.",
-        ))
+        Err(ApiError::BadSignature("Pingplusplus-Signature does not verify."))
     }
 }
 
 pub fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }

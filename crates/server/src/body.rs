@@ -9,13 +9,8 @@ use serde_json::{Map, Value};
 pub async fn read_limited(mut payload: web::Payload, limit: usize) -> Result<web::Bytes, ApiError> {
     let mut buf = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| {
-            ApiError::bad(
-                "invalid_body",
-                format!("Could not read the request body: {e}"),
-                None,
-            )
-        })?;
+        let chunk =
+            chunk.map_err(|e| ApiError::bad("invalid_body", format!("Could not read the request body: {e}"), None))?;
         if buf.len() + chunk.len() > limit {
             return Err(ApiError::BodyTooLarge(limit));
         }
@@ -29,49 +24,29 @@ pub fn parse_object(req: &HttpRequest, body: &[u8]) -> Result<Map<String, Value>
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Map::new());
     }
-    let ct = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_ascii_lowercase();
+    let ct = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
     let looks_json = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
-    let v: Value = if ct.starts_with("application/json")
-        || (looks_json && !ct.starts_with("application/x-www-form-urlencoded"))
-    {
-        serde_json::from_slice(body).map_err(|e| {
-            ApiError::bad(
-                "invalid_json",
-                format!("The request body is not valid JSON: {e}"),
-                None,
-            )
-        })?
-    } else {
-        parse_query(
-            std::str::from_utf8(body)
-                .map_err(|_| ApiError::bad("invalid_body", "The form body is not UTF-8.", None))?,
-        )?
-    };
+    let v: Value =
+        if ct.starts_with("application/json") || (looks_json && !ct.starts_with("application/x-www-form-urlencoded")) {
+            serde_json::from_slice(body)
+                .map_err(|e| ApiError::bad("invalid_json", format!("The request body is not valid JSON: {e}"), None))?
+        } else {
+            parse_query(
+                std::str::from_utf8(body)
+                    .map_err(|_| ApiError::bad("invalid_body", "The form body is not UTF-8.", None))?,
+            )?
+        };
     match v {
         Value::Object(m) => Ok(m),
-        _ => Err(ApiError::bad(
-            "invalid_json",
-            "The request body must be a JSON object.",
-            None,
-        )),
+        _ => Err(ApiError::bad("invalid_json", "The request body must be a JSON object.", None)),
     }
 }
 
 /// Decodes `a[b]=c&x=1` (brackets raw or percent-encoded) into nested JSON
 /// with string leaves. Lenient on purpose: every SDK encodes slightly differently.
 pub fn parse_query(q: &str) -> Result<Value, ApiError> {
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(q).map_err(|e| {
-        ApiError::bad(
-            "invalid_body",
-            format!("Could not decode the form: {e}"),
-            None,
-        )
-    })?;
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(q)
+        .map_err(|e| ApiError::bad("invalid_body", format!("Could not decode the form: {e}"), None))?;
     let mut root = Map::new();
     for (k, v) in pairs {
         let path = split_key(&k);
@@ -107,9 +82,7 @@ fn insert_path(m: &mut Map<String, Value>, path: &[String], v: Value) {
         m.insert(first.clone(), v);
         return;
     }
-    let slot = m
-        .entry(first.clone())
-        .or_insert_with(|| Value::Object(Map::new()));
+    let slot = m.entry(first.clone()).or_insert_with(|| Value::Object(Map::new()));
     if !slot.is_object() {
         *slot = Value::Object(Map::new());
     }
@@ -125,8 +98,7 @@ mod tests {
 
     #[test]
     fn nests_brackets_raw_and_encoded() {
-        let v = parse_query("app%5Bid%5D=app_1&amount=100&extra[a][b]=c&created[gte]=5")
-            .expect("parse");
+        let v = parse_query("app%5Bid%5D=app_1&amount=100&extra[a][b]=c&created[gte]=5").expect("parse");
         assert_eq!(
             v,
             json!({"app": {"id": "app_1"}, "amount": "100", "extra": {"a": {"b": "c"}}, "created": {"gte": "5"}})

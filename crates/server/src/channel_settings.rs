@@ -30,17 +30,12 @@ pub fn seal_config(
     let mut plain = Map::new();
     let mut secret = Map::new();
     for (name, v) in params {
-        let spec = specs.iter().find(|s| s.name == name).ok_or_else(|| {
-            ParamError::unsupported(
-                &format!("params[{name}]"),
-                "not a parameter of this channel",
-            )
-        })?;
+        let spec = specs
+            .iter()
+            .find(|s| s.name == name)
+            .ok_or_else(|| ParamError::unsupported(&format!("params[{name}]"), "not a parameter of this channel"))?;
         let Value::String(s) = v else {
-            return Err(ParamError::invalid(
-                &format!("params[{name}]"),
-                "must be a string",
-            ));
+            return Err(ParamError::invalid(&format!("params[{name}]"), "must be a string"));
         };
         if spec.secret {
             secret.insert(name.clone(), json!(s));
@@ -53,10 +48,7 @@ pub fn seal_config(
             return Err(ParamError::missing(&format!("params[{}]", spec.name)));
         }
     }
-    let sealed = sealer.seal(
-        Value::Object(secret).to_string().as_bytes(),
-        &aad(app_id, mode, channel),
-    );
+    let sealed = sealer.seal(Value::Object(secret).to_string().as_bytes(), &aad(app_id, mode, channel));
     Ok(ChannelConfigRow {
         app_id: app_id.to_owned(),
         mode: mode.as_str().to_owned(),
@@ -68,25 +60,13 @@ pub fn seal_config(
     })
 }
 
-pub fn open_config(
-    sealer: &SecretSealer,
-    row: &ChannelConfigRow,
-) -> Result<ChannelConfig, ApiError> {
-    let mode =
-        Mode::parse(&row.mode).ok_or_else(|| ApiError::internal("bad mode in channel_configs"))?;
-    let channel = ChannelCode::parse(&row.channel)
-        .map_err(|_| ApiError::internal("bad channel in channel_configs"))?;
-    let params: Map<String, Value> =
-        serde_json::from_str(&row.params).map_err(ApiError::internal)?;
-    let plain = sealer
-        .open(&row.sealed_secrets, &aad(&row.app_id, mode, channel))
-        .map_err(ApiError::internal)?;
-    let raw: BTreeMap<String, String> =
-        serde_json::from_slice(&plain).map_err(ApiError::internal)?;
-    let secrets = raw
-        .into_iter()
-        .map(|(k, v)| (k, SecretString::from(v)))
-        .collect();
+pub fn open_config(sealer: &SecretSealer, row: &ChannelConfigRow) -> Result<ChannelConfig, ApiError> {
+    let mode = Mode::parse(&row.mode).ok_or_else(|| ApiError::internal("bad mode in channel_configs"))?;
+    let channel = ChannelCode::parse(&row.channel).map_err(|_| ApiError::internal("bad channel in channel_configs"))?;
+    let params: Map<String, Value> = serde_json::from_str(&row.params).map_err(ApiError::internal)?;
+    let plain = sealer.open(&row.sealed_secrets, &aad(&row.app_id, mode, channel)).map_err(ApiError::internal)?;
+    let raw: BTreeMap<String, String> = serde_json::from_slice(&plain).map_err(ApiError::internal)?;
+    let secrets = raw.into_iter().map(|(k, v)| (k, SecretString::from(v))).collect();
     Ok(ChannelConfig { params, secrets })
 }
 
@@ -97,11 +77,7 @@ pub async fn load(
     mode: Mode,
     channel: ChannelCode,
 ) -> Result<Option<ChannelConfig>, ApiError> {
-    match state
-        .store
-        .get_channel_config(app_id, mode.as_str(), channel.as_str())
-        .await?
-    {
+    match state.store.get_channel_config(app_id, mode.as_str(), channel.as_str()).await? {
         Some(row) if row.enabled => Ok(Some(open_config(&state.sealer, &row)?)),
         Some(_) | None => Ok(None),
     }

@@ -12,11 +12,7 @@ pub enum ApiError {
     #[error("{0}")]
     Param(#[from] ParamError),
     #[error("{message}")]
-    BadRequest {
-        code: &'static str,
-        message: String,
-        param: Option<String>,
-    },
+    BadRequest { code: &'static str, message: String, param: Option<String> },
     #[error("No API key provided or the API key is invalid.")]
     Unauthenticated,
     #[error("{0}")]
@@ -41,18 +37,11 @@ pub enum ApiError {
 
 impl ApiError {
     pub fn bad(code: &'static str, message: impl Into<String>, param: Option<&str>) -> Self {
-        ApiError::BadRequest {
-            code,
-            message: message.into(),
-            param: param.map(str::to_owned),
-        }
+        ApiError::BadRequest { code, message: message.into(), param: param.map(str::to_owned) }
     }
 
     pub fn not_found(kind: &'static str, id: impl Into<String>) -> Self {
-        ApiError::NotFound {
-            kind,
-            id: id.into(),
-        }
+        ApiError::NotFound { kind, id: id.into() }
     }
 
     pub fn internal(e: impl std::fmt::Display) -> Self {
@@ -71,78 +60,39 @@ impl ApiError {
 
     fn parts(&self) -> (StatusCode, &'static str, String, Option<String>) {
         match self {
-            ApiError::Param(p) => (
-                StatusCode::BAD_REQUEST,
-                "invalid_request_error",
-                p.code.as_str().to_owned(),
-                Some(p.param.clone()),
-            ),
-            ApiError::BadRequest { code, param, .. } => (
-                StatusCode::BAD_REQUEST,
-                "invalid_request_error",
-                (*code).to_owned(),
-                param.clone(),
-            ),
-            ApiError::Unauthenticated => (
-                StatusCode::UNAUTHORIZED,
-                "invalid_request_error",
-                "invalid_api_key".into(),
-                None,
-            ),
-            ApiError::BadSignature(_) => (
-                StatusCode::UNAUTHORIZED,
-                "invalid_request_error",
-                "invalid_request_signature".into(),
-                None,
-            ),
-            ApiError::NotFound { .. } => (
-                StatusCode::NOT_FOUND,
-                "invalid_request_error",
-                "resource_not_found".into(),
-                Some("id".into()),
-            ),
-            ApiError::NoRoute { .. } => (
-                StatusCode::NOT_FOUND,
-                "invalid_request_error",
-                "no_such_route".into(),
-                None,
-            ),
-            ApiError::BodyTooLarge(_) => (
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "invalid_request_error",
-                "request_too_large".into(),
-                None,
-            ),
+            ApiError::Param(p) => {
+                (StatusCode::BAD_REQUEST, "invalid_request_error", p.code.as_str().to_owned(), Some(p.param.clone()))
+            }
+            ApiError::BadRequest { code, param, .. } => {
+                (StatusCode::BAD_REQUEST, "invalid_request_error", (*code).to_owned(), param.clone())
+            }
+            ApiError::Unauthenticated => {
+                (StatusCode::UNAUTHORIZED, "invalid_request_error", "invalid_api_key".into(), None)
+            }
+            ApiError::BadSignature(_) => {
+                (StatusCode::UNAUTHORIZED, "invalid_request_error", "invalid_request_signature".into(), None)
+            }
+            ApiError::NotFound { .. } => {
+                (StatusCode::NOT_FOUND, "invalid_request_error", "resource_not_found".into(), Some("id".into()))
+            }
+            ApiError::NoRoute { .. } => (StatusCode::NOT_FOUND, "invalid_request_error", "no_such_route".into(), None),
+            ApiError::BodyTooLarge(_) => {
+                (StatusCode::PAYLOAD_TOO_LARGE, "invalid_request_error", "request_too_large".into(), None)
+            }
             ApiError::IdempotencyMismatch => (
                 StatusCode::BAD_REQUEST,
                 "invalid_request_error",
                 "idempotency_key_reused".into(),
                 Some("Idempotency-Key".into()),
             ),
-            ApiError::IdempotencyInFlight => (
-                StatusCode::CONFLICT,
-                "invalid_request_error",
-                "idempotency_key_in_use".into(),
-                None,
-            ),
-            ApiError::Channel { code, .. } => (
-                StatusCode::PAYMENT_REQUIRED,
-                "channel_error",
-                code.clone(),
-                None,
-            ),
-            ApiError::ChannelUnavailable(_) => (
-                StatusCode::BAD_GATEWAY,
-                "channel_error",
-                "channel_unavailable".into(),
-                None,
-            ),
-            ApiError::Internal(_) => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "api_error",
-                "internal_error".into(),
-                None,
-            ),
+            ApiError::IdempotencyInFlight => {
+                (StatusCode::CONFLICT, "invalid_request_error", "idempotency_key_in_use".into(), None)
+            }
+            ApiError::Channel { code, .. } => (StatusCode::PAYMENT_REQUIRED, "channel_error", code.clone(), None),
+            ApiError::ChannelUnavailable(_) => {
+                (StatusCode::BAD_GATEWAY, "channel_error", "channel_unavailable".into(), None)
+            }
+            ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "api_error", "internal_error".into(), None),
         }
     }
 }
@@ -162,9 +112,7 @@ impl From<ChannelError> for ApiError {
                 message: format!("The channel is not configured correctly: {m}"),
             },
             ChannelError::Unavailable(m) => ApiError::ChannelUnavailable(m),
-            ChannelError::BadSignature(m)
-            | ChannelError::Malformed(m)
-            | ChannelError::Mismatch(m) => {
+            ChannelError::BadSignature(m) | ChannelError::Malformed(m) | ChannelError::Mismatch(m) => {
                 ApiError::ChannelUnavailable(format!("the channel's answer was rejected: {m}"))
             }
         }

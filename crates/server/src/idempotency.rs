@@ -24,12 +24,7 @@ where
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<(StatusCode, serde_json::Value), ApiError>>,
 {
-    let Some(key) = req
-        .headers()
-        .get(HEADER)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-    else {
+    let Some(key) = req.headers().get(HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned) else {
         return work().await.map(|(s, v)| HttpResponse::build(s).json(v));
     };
     if key.is_empty() || key.len() > 255 {
@@ -49,11 +44,7 @@ where
     let live = who.livemode();
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
-        match state
-            .store
-            .begin_idempotency(&who.tenant_id, live, &key, &hash, crate::auth::now())
-            .await?
-        {
+        match state.store.begin_idempotency(&who.tenant_id, live, &key, &hash, crate::auth::now()).await? {
             IdempotencyBegin::Started => break,
             IdempotencyBegin::Replay { status, body } => {
                 let code = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
@@ -78,27 +69,16 @@ where
             let status = actix_web::ResponseError::status_code(&e);
             if status.is_server_error() {
                 // Our failure, not the request's: let a retry run afresh.
-                state
-                    .store
-                    .abandon_idempotency(&who.tenant_id, live, &key)
-                    .await?;
+                state.store.abandon_idempotency(&who.tenant_id, live, &key).await?;
                 return Err(e);
             }
             let resp = actix_web::ResponseError::error_response(&e);
             let body = e.body().to_string();
-            state
-                .store
-                .finish_idempotency(&who.tenant_id, live, &key, status.as_u16(), &body)
-                .await?;
+            state.store.finish_idempotency(&who.tenant_id, live, &key, status.as_u16(), &body).await?;
             return Ok(resp);
         }
     };
     let text = value.to_string();
-    state
-        .store
-        .finish_idempotency(&who.tenant_id, live, &key, status.as_u16(), &text)
-        .await?;
-    Ok(HttpResponse::build(status)
-        .content_type("application/json")
-        .body(text))
+    state.store.finish_idempotency(&who.tenant_id, live, &key, status.as_u16(), &text).await?;
+    Ok(HttpResponse::build(status).content_type("application/json").body(text))
 }

@@ -18,10 +18,7 @@ impl ListQuery {
     }
 
     pub fn str(&self, name: &str) -> Option<&str> {
-        self.q
-            .get(name)
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
+        self.q.get(name).and_then(Value::as_str).filter(|s| !s.is_empty())
     }
 
     pub fn app_id(&self) -> Option<&str> {
@@ -69,16 +66,13 @@ impl ListQuery {
             Some(Value::Object(m)) => {
                 for (k, v) in m {
                     let param = format!("created[{k}]");
-                    let n = v
-                        .as_str()
-                        .and_then(|s| s.parse::<i64>().ok())
-                        .ok_or_else(|| {
-                            ApiError::bad(
-                                "parameter_invalid",
-                                format!("Invalid parameter {param}: must be a Unix timestamp."),
-                                Some(&param),
-                            )
-                        })?;
+                    let n = v.as_str().and_then(|s| s.parse::<i64>().ok()).ok_or_else(|| {
+                        ApiError::bad(
+                            "parameter_invalid",
+                            format!("Invalid parameter {param}: must be a Unix timestamp."),
+                            Some(&param),
+                        )
+                    })?;
                     match k.as_str() {
                         "gt" => r.gt = Some(n),
                         "gte" => r.gte = Some(n),
@@ -105,13 +99,7 @@ impl ListQuery {
                     ));
                 }
             }
-            Some(_) => {
-                return Err(ApiError::bad(
-                    "parameter_invalid",
-                    "Invalid parameter created.",
-                    Some("created"),
-                ))
-            }
+            Some(_) => return Err(ApiError::bad("parameter_invalid", "Invalid parameter created.", Some("created"))),
         }
         Ok(r)
     }
@@ -123,14 +111,8 @@ impl ListQuery {
         F: Fn(String) -> Fut,
         Fut: std::future::Future<Output = Result<Option<i64>, ApiError>>,
     {
-        let mut p = PageRequest {
-            limit: self.limit()?,
-            ..Default::default()
-        };
-        for (name, slot) in [
-            ("starting_after", &mut p.starting_after),
-            ("ending_before", &mut p.ending_before),
-        ] {
+        let mut p = PageRequest { limit: self.limit()?, ..Default::default() };
+        for (name, slot) in [("starting_after", &mut p.starting_after), ("ending_before", &mut p.ending_before)] {
             if let Some(id) = self.str(name) {
                 let seq = lookup(id.to_owned()).await?.ok_or_else(|| {
                     ApiError::bad(

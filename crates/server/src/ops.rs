@@ -15,10 +15,7 @@ pub struct NewKey {
 }
 
 pub async fn create_tenant(state: &AppState, name: &str) -> Result<TenantRow, ApiError> {
-    Ok(state
-        .store
-        .create_tenant(TenantId::generate().as_str(), name, now())
-        .await?)
+    Ok(state.store.create_tenant(TenantId::generate().as_str(), name, now()).await?)
 }
 
 /// Creates an app with the sandbox channel ready in test mode.
@@ -48,19 +45,11 @@ pub async fn create_app(
 
 pub fn check_public_key(pem: &str) -> Result<(), ApiError> {
     RsaPublicKey::parse(pem).map(|_| ()).map_err(|e| {
-        ApiError::bad(
-            "parameter_invalid",
-            format!("Invalid RSA public key: {e}."),
-            Some("rsa_public_key"),
-        )
+        ApiError::bad("parameter_invalid", format!("Invalid RSA public key: {e}."), Some("rsa_public_key"))
     })
 }
 
-pub async fn set_app_public_key(
-    state: &AppState,
-    app_id: &str,
-    pem: Option<String>,
-) -> Result<(), ApiError> {
+pub async fn set_app_public_key(state: &AppState, app_id: &str, pem: Option<String>) -> Result<(), ApiError> {
     if let Some(p) = &pem {
         check_public_key(p)?;
     }
@@ -87,18 +76,11 @@ pub async fn create_key(state: &AppState, tenant_id: &str, mode: Mode) -> Result
         created: now(),
     };
     state.store.create_api_key(&row).await?;
-    Ok(NewKey {
-        row,
-        secret: SecretString::from(secret),
-    })
+    Ok(NewKey { row, secret: SecretString::from(secret) })
 }
 
 pub async fn revoke_key(state: &AppState, key_id: &str) -> Result<ApiKeyRow, ApiError> {
-    let row = state
-        .store
-        .revoke_api_key(key_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("api_key", key_id))?;
+    let row = state.store.revoke_api_key(key_id).await?.ok_or_else(|| ApiError::not_found("api_key", key_id))?;
     state.forget_key(&row.key_hash);
     Ok(row)
 }

@@ -9,14 +9,7 @@ use unicharge_channels::{ChannelContext, ChargeRef, PaymentStatus, RefundRef, Re
 use unicharge_domain::{ChannelCode, Currency, EventId, EventType, Mode};
 use unicharge_store::{ChargeRow, ChargeTransition, NewEvent, RefundCompletion, RefundRow};
 
-pub fn new_event(
-    kind: EventType,
-    app_id: &str,
-    livemode: bool,
-    object_id: &str,
-    object: Value,
-    now: i64,
-) -> NewEvent {
+pub fn new_event(kind: EventType, app_id: &str, livemode: bool, object_id: &str, object: Value, now: i64) -> NewEvent {
     NewEvent {
         id: EventId::generate().into_string(),
         app_id: app_id.to_owned(),
@@ -35,19 +28,13 @@ pub async fn channel_ctx(
     mode: Mode,
     channel: ChannelCode,
 ) -> Result<ChannelContext, ApiError> {
-    let config = channel_settings::load(state, app_id, mode, channel)
-        .await?
-        .ok_or_else(|| {
-            ApiError::bad(
-                "channel_not_enabled",
-                format!(
-                    "Channel {} is not enabled for app {app_id} in {} mode.",
-                    channel.as_str(),
-                    mode.as_str()
-                ),
-                Some("channel"),
-            )
-        })?;
+    let config = channel_settings::load(state, app_id, mode, channel).await?.ok_or_else(|| {
+        ApiError::bad(
+            "channel_not_enabled",
+            format!("Channel {} is not enabled for app {app_id} in {} mode.", channel.as_str(), mode.as_str()),
+            Some("channel"),
+        )
+    })?;
     Ok(ChannelContext {
         app_id: app_id.to_owned(),
         mode,
@@ -63,8 +50,7 @@ pub fn charge_ref(c: &ChargeRow) -> Result<ChargeRef, ApiError> {
         charge_id: c.id.clone(),
         order_no: c.order_no.clone(),
         amount: c.amount,
-        currency: Currency::parse(&c.currency)
-            .map_err(|_| ApiError::internal("stored currency is unknown"))?,
+        currency: Currency::parse(&c.currency).map_err(|_| ApiError::internal("stored currency is unknown"))?,
         subject: c.subject.clone(),
         body: c.body.clone(),
         client_ip: c.client_ip.clone(),
@@ -92,37 +78,18 @@ pub async fn apply_payment(
     now: i64,
 ) -> Result<ChargeRow, ApiError> {
     let (app, live) = (c.app_id.clone(), c.livemode);
-    let event_for = |kind: EventType| {
-        move |row: &ChargeRow| new_event(kind, &app, live, &row.id, render::charge(row, &[]), now)
-    };
+    let event_for =
+        |kind: EventType| move |row: &ChargeRow| new_event(kind, &app, live, &row.id, render::charge(row, &[]), now);
     let outcome = match status {
         PaymentStatus::Pending => return Ok(c.clone()),
-        PaymentStatus::Paid {
-            transaction_no,
-            time_paid,
-            ..
-        } => {
-            let info = unicharge_store::PaidInfo {
-                transaction_no,
-                time_paid,
-            };
-            state
-                .store
-                .mark_charge_paid(&c.id, &info, event_for(EventType::ChargeSucceeded))
-                .await?
+        PaymentStatus::Paid { transaction_no, time_paid, .. } => {
+            let info = unicharge_store::PaidInfo { transaction_no, time_paid };
+            state.store.mark_charge_paid(&c.id, &info, event_for(EventType::ChargeSucceeded)).await?
         }
         PaymentStatus::Failed { code, message } => {
-            state
-                .store
-                .mark_charge_failed(&c.id, &code, &message, event_for(EventType::ChargeFailed))
-                .await?
+            state.store.mark_charge_failed(&c.id, &code, &message, event_for(EventType::ChargeFailed)).await?
         }
-        PaymentStatus::Closed => {
-            state
-                .store
-                .mark_charge_closed(&c.id, event_for(EventType::ChargeClosed))
-                .await?
-        }
+        PaymentStatus::Closed => state.store.mark_charge_closed(&c.id, event_for(EventType::ChargeClosed)).await?,
     };
     match outcome {
         ChargeTransition::Applied { charge, event } => {
@@ -153,37 +120,19 @@ pub async fn apply_refund(
     let (app, live) = (r.app_id.clone(), r.livemode);
     let event_for = |kind: EventType| {
         move |row: &RefundRow, ch: &ChargeRow| {
-            new_event(
-                kind,
-                &app,
-                live,
-                &row.id,
-                render::refund(row, &ch.order_no),
-                now,
-            )
+            new_event(kind, &app, live, &row.id, render::refund(row, &ch.order_no), now)
         }
     };
     let outcome = match report {
         RefundStatusReport::Pending => return Ok(r.clone()),
-        RefundStatusReport::Succeeded {
-            transaction_no,
-            time_succeed,
-        } => {
+        RefundStatusReport::Succeeded { transaction_no, time_succeed } => {
             state
                 .store
-                .complete_refund_succeeded(
-                    &r.id,
-                    transaction_no,
-                    time_succeed,
-                    event_for(EventType::RefundSucceeded),
-                )
+                .complete_refund_succeeded(&r.id, transaction_no, time_succeed, event_for(EventType::RefundSucceeded))
                 .await?
         }
         RefundStatusReport::Failed { code, message } => {
-            state
-                .store
-                .complete_refund_failed(&r.id, &code, &message, event_for(EventType::RefundFailed))
-                .await?
+            state.store.complete_refund_failed(&r.id, &code, &message, event_for(EventType::RefundFailed)).await?
         }
     };
     match outcome {

@@ -23,11 +23,7 @@ pub fn charge(c: &ChargeRow, refunds: &[RefundRow]) -> Value {
         inner => json!({ "object": "credential", c.channel.as_str(): inner }),
     };
     const EMBEDDED: usize = 10;
-    let data: Vec<Value> = refunds
-        .iter()
-        .take(EMBEDDED)
-        .map(|r| refund(r, &c.order_no))
-        .collect();
+    let data: Vec<Value> = refunds.iter().take(EMBEDDED).map(|r| refund(r, &c.order_no)).collect();
     json!({
         "id": c.id,
         "object": "charge",

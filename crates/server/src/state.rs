@@ -54,10 +54,7 @@ impl AppState {
     }
 
     pub fn notify_url(&self, channel: &str, app_id: &str, mode: &str) -> String {
-        format!(
-            "{}/notify/{channel}/{app_id}/{mode}",
-            self.settings.public_url
-        )
+        format!("{}/notify/{channel}/{app_id}/{mode}", self.settings.public_url)
     }
 
     pub async fn app(&self, id: &str) -> Result<Option<AppRow>, unicharge_store::StoreError> {
@@ -88,10 +85,7 @@ pub(crate) struct TtlCache<T> {
 
 impl<T: Clone> TtlCache<T> {
     fn new(ttl: Duration) -> Self {
-        Self {
-            ttl,
-            map: DashMap::new(),
-        }
+        Self { ttl, map: DashMap::new() }
     }
     pub(crate) fn get(&self, k: &str) -> Option<T> {
         let hit = self.map.get(k)?;

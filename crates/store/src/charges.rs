@@ -6,8 +6,8 @@ use crate::events::{insert_event, NewEvent};
 use crate::{ChargeRow, EventRow, Page, PageRequest, Store, StoreError, TimeRange};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, SqlErr, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    SqlErr, TransactionTrait,
 };
 
 /// Everything needed to insert a charge; `seq` is assigned by the database.
@@ -95,10 +95,7 @@ impl Store {
             time_settle: Set(None),
             ..Default::default()
         };
-        match charge::Entity::insert(am)
-            .exec_without_returning(&self.writer)
-            .await
-        {
+        match charge::Entity::insert(am).exec_without_returning(&self.writer).await {
             Ok(_) => Ok(true),
             Err(e) => match e.sql_err() {
                 Some(SqlErr::UniqueConstraintViolation(_)) => Ok(false),
@@ -108,19 +105,13 @@ impl Store {
     }
 
     pub async fn get_charge(&self, id: &str) -> Result<Option<ChargeRow>, StoreError> {
-        Ok(charge::Entity::find()
-            .filter(C::Id.eq(id))
-            .one(&self.reader)
-            .await?)
+        Ok(charge::Entity::find().filter(C::Id.eq(id)).one(&self.reader).await?)
     }
 
     /// Reads through the writer, for decisions right after a write where a
     /// SQLite reader connection could still hold an older snapshot.
     pub async fn get_charge_fresh(&self, id: &str) -> Result<Option<ChargeRow>, StoreError> {
-        Ok(charge::Entity::find()
-            .filter(C::Id.eq(id))
-            .one(&self.writer)
-            .await?)
+        Ok(charge::Entity::find().filter(C::Id.eq(id)).one(&self.writer).await?)
     }
 
     pub async fn get_charge_by_order_no(
@@ -137,46 +128,22 @@ impl Store {
             .await?)
     }
 
-    pub async fn list_charges(
-        &self,
-        f: &ChargeFilter,
-        page: PageRequest,
-    ) -> Result<Page<ChargeRow>, StoreError> {
-        let mut cond = Condition::all()
-            .add(C::AppId.eq(f.app_id.as_str()))
-            .add(C::Livemode.eq(f.livemode));
+    pub async fn list_charges(&self, f: &ChargeFilter, page: PageRequest) -> Result<Page<ChargeRow>, StoreError> {
+        let mut cond = Condition::all().add(C::AppId.eq(f.app_id.as_str())).add(C::Livemode.eq(f.livemode));
         if let Some(ch) = &f.channel {
             cond = cond.add(C::Channel.eq(ch.as_str()));
         }
         if let Some(p) = f.paid {
-            cond = cond.add(if p {
-                C::Status.eq("paid")
-            } else {
-                C::Status.ne("paid")
-            });
+            cond = cond.add(if p { C::Status.eq("paid") } else { C::Status.ne("paid") });
         }
         if let Some(r) = f.refunded {
-            cond = cond.add(if r {
-                C::AmountRefunded.gt(0)
-            } else {
-                C::AmountRefunded.eq(0)
-            });
+            cond = cond.add(if r { C::AmountRefunded.gt(0) } else { C::AmountRefunded.eq(0) });
         }
         if let Some(r) = f.reversed {
-            cond = cond.add(if r {
-                C::Status.eq("closed")
-            } else {
-                C::Status.ne("closed")
-            });
+            cond = cond.add(if r { C::Status.eq("closed") } else { C::Status.ne("closed") });
         }
         cond = time_range(cond, C::Created, f.created);
-        paginate(
-            charge::Entity::find().filter(cond),
-            C::Seq,
-            page,
-            &self.reader,
-        )
-        .await
+        paginate(charge::Entity::find().filter(cond), C::Seq, page, &self.reader).await
     }
 
     /// `pending → paid`, writing `event` in the same transaction.
@@ -188,10 +155,7 @@ impl Store {
     ) -> Result<ChargeTransition, StoreError> {
         let update = charge::Entity::update_many()
             .col_expr(C::Status, Expr::value("paid"))
-            .col_expr(
-                C::TransactionNo,
-                Expr::value(Some(info.transaction_no.clone())),
-            )
+            .col_expr(C::TransactionNo, Expr::value(Some(info.transaction_no.clone())))
             .col_expr(C::TimePaid, Expr::value(Some(info.time_paid)))
             .col_expr(C::Credential, Expr::value("{}"));
         self.transition(id, "paid", update, event).await
@@ -232,16 +196,8 @@ impl Store {
         event: impl FnOnce(&ChargeRow) -> NewEvent,
     ) -> Result<ChargeTransition, StoreError> {
         let txn = self.writer.begin().await?;
-        let res = update
-            .filter(C::Id.eq(id))
-            .filter(C::Status.eq("pending"))
-            .exec(&txn)
-            .await?;
-        let Some(row) = charge::Entity::find()
-            .filter(C::Id.eq(id))
-            .one(&txn)
-            .await?
-        else {
+        let res = update.filter(C::Id.eq(id)).filter(C::Status.eq("pending")).exec(&txn).await?;
+        let Some(row) = charge::Entity::find().filter(C::Id.eq(id)).one(&txn).await? else {
             txn.rollback().await?;
             return Ok(ChargeTransition::NotFound);
         };
@@ -255,18 +211,11 @@ impl Store {
         }
         let ev = insert_event(&txn, event(&row)).await?;
         txn.commit().await?;
-        Ok(ChargeTransition::Applied {
-            charge: row,
-            event: ev,
-        })
+        Ok(ChargeTransition::Applied { charge: row, event: ev })
     }
 }
 
-pub(crate) fn time_range<Col: ColumnTrait>(
-    mut cond: Condition,
-    col: Col,
-    r: TimeRange,
-) -> Condition {
+pub(crate) fn time_range<Col: ColumnTrait>(mut cond: Condition, col: Col, r: TimeRange) -> Condition {
     if let Some(v) = r.gt {
         cond = cond.add(col.gt(v));
     }
@@ -296,12 +245,7 @@ where
 {
     let limit = page.limit.max(1);
     let mut rows = if let Some(before) = page.ending_before {
-        let mut rows = select
-            .filter(seq.gt(before))
-            .order_by_asc(seq)
-            .limit(limit + 1)
-            .all(conn)
-            .await?;
+        let mut rows = select.filter(seq.gt(before)).order_by_asc(seq).limit(limit + 1).all(conn).await?;
         let has_more = rows.len() as u64 > limit;
         rows.truncate(limit as usize);
         rows.reverse();

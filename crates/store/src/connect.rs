@@ -55,15 +55,9 @@ impl Store {
                 .await
                 .map_err(|e| StoreError::Connect(e.to_string()))?;
             let conn = SqlxPostgresConnector::from_sqlx_postgres_pool(pool);
-            Ok(Store {
-                writer: conn.clone(),
-                reader: conn,
-                backend: crate::Backend::Postgres,
-            })
+            Ok(Store { writer: conn.clone(), reader: conn, backend: crate::Backend::Postgres })
         } else {
-            Err(StoreError::Connect(
-                "the database URL must start with sqlite: or postgres:".into(),
-            ))
+            Err(StoreError::Connect("the database URL must start with sqlite: or postgres:".into()))
         }
     }
 

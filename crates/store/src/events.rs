@@ -4,9 +4,7 @@
 use crate::charges::{paginate, time_range};
 use crate::entity::event::{self, Column as C};
 use crate::{EventRow, Page, PageRequest, Store, StoreError, TimeRange};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
 
 #[derive(Debug, Clone)]
 pub struct NewEvent {
@@ -28,10 +26,7 @@ pub struct EventFilter {
     pub created: TimeRange,
 }
 
-pub(crate) async fn insert_event<Conn: ConnectionTrait>(
-    conn: &Conn,
-    e: NewEvent,
-) -> Result<EventRow, StoreError> {
+pub(crate) async fn insert_event<Conn: ConnectionTrait>(conn: &Conn, e: NewEvent) -> Result<EventRow, StoreError> {
     let data = crate::json_text(&e.data);
     let am = event::ActiveModel {
         id: Set(e.id.clone()),
@@ -46,9 +41,7 @@ pub(crate) async fn insert_event<Conn: ConnectionTrait>(
         created: Set(e.created),
         ..Default::default()
     };
-    event::Entity::insert(am)
-        .exec_without_returning(conn)
-        .await?;
+    event::Entity::insert(am).exec_without_returning(conn).await?;
     event::Entity::find()
         .filter(C::Id.eq(e.id.as_str()))
         .one(conn)
@@ -58,37 +51,20 @@ pub(crate) async fn insert_event<Conn: ConnectionTrait>(
 
 impl Store {
     pub async fn get_event(&self, id: &str) -> Result<Option<EventRow>, StoreError> {
-        Ok(event::Entity::find()
-            .filter(C::Id.eq(id))
-            .one(&self.reader)
-            .await?)
+        Ok(event::Entity::find().filter(C::Id.eq(id)).one(&self.reader).await?)
     }
 
-    pub async fn list_events(
-        &self,
-        f: &EventFilter,
-        page: PageRequest,
-    ) -> Result<Page<EventRow>, StoreError> {
-        let mut cond = Condition::all()
-            .add(C::AppId.is_in(f.app_ids.iter().map(String::as_str)))
-            .add(C::Livemode.eq(f.livemode));
+    pub async fn list_events(&self, f: &EventFilter, page: PageRequest) -> Result<Page<EventRow>, StoreError> {
+        let mut cond =
+            Condition::all().add(C::AppId.is_in(f.app_ids.iter().map(String::as_str))).add(C::Livemode.eq(f.livemode));
         if let Some(k) = &f.kind {
             cond = cond.add(C::Kind.eq(k.as_str()));
         }
         cond = time_range(cond, C::Created, f.created);
-        paginate(
-            event::Entity::find().filter(cond),
-            C::Seq,
-            page,
-            &self.reader,
-        )
-        .await
+        paginate(event::Entity::find().filter(cond), C::Seq, page, &self.reader).await
     }
 
     pub async fn events_for_object(&self, object_id: &str) -> Result<Vec<EventRow>, StoreError> {
-        Ok(event::Entity::find()
-            .filter(C::ObjectId.eq(object_id))
-            .all(&self.writer)
-            .await?)
+        Ok(event::Entity::find().filter(C::ObjectId.eq(object_id)).all(&self.writer).await?)
     }
 }

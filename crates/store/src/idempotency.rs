@@ -36,30 +36,22 @@ impl Store {
             response_body: Set(None),
             created: Set(now),
         })
-        .on_conflict(
-            OnConflict::columns([C::TenantId, C::Livemode, C::Key])
-                .do_nothing()
-                .to_owned(),
-        )
+        .on_conflict(OnConflict::columns([C::TenantId, C::Livemode, C::Key]).do_nothing().to_owned())
         .exec_without_returning(&self.writer)
         .await?;
         if inserted == 1 {
             return Ok(IdempotencyBegin::Started);
         }
-        let row =
-            idempotency_key::Entity::find_by_id((tenant_id.to_owned(), livemode, key.to_owned()))
-                .one(&self.writer)
-                .await?;
+        let row = idempotency_key::Entity::find_by_id((tenant_id.to_owned(), livemode, key.to_owned()))
+            .one(&self.writer)
+            .await?;
         Ok(match row {
             // Abandoned between our insert attempt and this read: let the
             // client retry rather than guess.
             None => IdempotencyBegin::InFlight,
             Some(r) if r.request_hash != request_hash => IdempotencyBegin::Mismatch,
             Some(r) => match (r.response_status, r.response_body) {
-                (Some(s), Some(b)) => IdempotencyBegin::Replay {
-                    status: s.clamp(100, 599) as u16,
-                    body: b,
-                },
+                (Some(s), Some(b)) => IdempotencyBegin::Replay { status: s.clamp(100, 599) as u16, body: b },
                 _ => IdempotencyBegin::InFlight,
             },
         })
@@ -86,12 +78,7 @@ impl Store {
 
     /// Forgets a key whose request failed on our side, so that a retry with
     /// the same key is processed instead of replaying a server error.
-    pub async fn abandon_idempotency(
-        &self,
-        tenant_id: &str,
-        livemode: bool,
-        key: &str,
-    ) -> Result<(), StoreError> {
+    pub async fn abandon_idempotency(&self, tenant_id: &str, livemode: bool, key: &str) -> Result<(), StoreError> {
         idempotency_key::Entity::delete_many()
             .filter(C::TenantId.eq(tenant_id))
             .filter(C::Livemode.eq(livemode))

@@ -19,8 +19,7 @@ pub use charges::{ChargeFilter, ChargeTransition, NewChargeRow, PaidInfo};
 pub use connect::{Backend, StoreOptions};
 pub use entity::{
     api_key::Model as ApiKeyRow, app::Model as AppRow, channel_config::Model as ChannelConfigRow,
-    charge::Model as ChargeRow, event::Model as EventRow, refund::Model as RefundRow,
-    tenant::Model as TenantRow,
+    charge::Model as ChargeRow, event::Model as EventRow, refund::Model as RefundRow, tenant::Model as TenantRow,
 };
 pub use events::{EventFilter, NewEvent};
 pub use idempotency::IdempotencyBegin;

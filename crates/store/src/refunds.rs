@@ -23,11 +23,7 @@ pub enum RefundReservation {
 
 #[derive(Debug, Clone)]
 pub enum RefundCompletion {
-    Applied {
-        refund: RefundRow,
-        charge: ChargeRow,
-        event: EventRow,
-    },
+    Applied { refund: RefundRow, charge: ChargeRow, event: EventRow },
     AlreadyDone(RefundRow),
     NotFound,
 }
@@ -36,10 +32,7 @@ impl Store {
     pub async fn reserve_refund(&self, r: &RefundRow) -> Result<RefundReservation, StoreError> {
         let txn = self.writer.begin().await?;
         let res = charge::Entity::update_many()
-            .col_expr(
-                CC::AmountRefunding,
-                Expr::col(CC::AmountRefunding).add(r.amount),
-            )
+            .col_expr(CC::AmountRefunding, Expr::col(CC::AmountRefunding).add(r.amount))
             .filter(CC::Id.eq(r.charge_id.as_str()))
             .filter(CC::Status.eq("paid"))
             .filter(
@@ -50,11 +43,7 @@ impl Store {
             )
             .exec(&txn)
             .await?;
-        let Some(ch) = charge::Entity::find()
-            .filter(CC::Id.eq(r.charge_id.as_str()))
-            .one(&txn)
-            .await?
-        else {
+        let Some(ch) = charge::Entity::find().filter(CC::Id.eq(r.charge_id.as_str())).one(&txn).await? else {
             txn.rollback().await?;
             return Ok(RefundReservation::NotFound);
         };
@@ -131,16 +120,8 @@ impl Store {
         event: impl FnOnce(&RefundRow, &ChargeRow) -> NewEvent,
     ) -> Result<RefundCompletion, StoreError> {
         let txn = self.writer.begin().await?;
-        let res = update
-            .filter(C::Id.eq(id))
-            .filter(C::Status.eq("pending"))
-            .exec(&txn)
-            .await?;
-        let Some(rf) = refund::Entity::find()
-            .filter(C::Id.eq(id))
-            .one(&txn)
-            .await?
-        else {
+        let res = update.filter(C::Id.eq(id)).filter(C::Status.eq("pending")).exec(&txn).await?;
+        let Some(rf) = refund::Entity::find().filter(C::Id.eq(id)).one(&txn).await? else {
             txn.rollback().await?;
             return Ok(RefundCompletion::NotFound);
         };
@@ -148,19 +129,12 @@ impl Store {
             txn.rollback().await?;
             return Ok(RefundCompletion::AlreadyDone(rf));
         }
-        let mut upd = charge::Entity::update_many().col_expr(
-            CC::AmountRefunding,
-            Expr::col(CC::AmountRefunding).sub(rf.amount),
-        );
+        let mut upd =
+            charge::Entity::update_many().col_expr(CC::AmountRefunding, Expr::col(CC::AmountRefunding).sub(rf.amount));
         if succeeded {
-            upd = upd.col_expr(
-                CC::AmountRefunded,
-                Expr::col(CC::AmountRefunded).add(rf.amount),
-            );
+            upd = upd.col_expr(CC::AmountRefunded, Expr::col(CC::AmountRefunded).add(rf.amount));
         }
-        upd.filter(CC::Id.eq(rf.charge_id.as_str()))
-            .exec(&txn)
-            .await?;
+        upd.filter(CC::Id.eq(rf.charge_id.as_str())).exec(&txn).await?;
         let ch = charge::Entity::find()
             .filter(CC::Id.eq(rf.charge_id.as_str()))
             .one(&txn)
@@ -168,40 +142,20 @@ impl Store {
             .ok_or_else(|| StoreError::Corrupt("refund without charge".into()))?;
         let ev = insert_event(&txn, event(&rf, &ch)).await?;
         txn.commit().await?;
-        Ok(RefundCompletion::Applied {
-            refund: rf,
-            charge: ch,
-            event: ev,
-        })
+        Ok(RefundCompletion::Applied { refund: rf, charge: ch, event: ev })
     }
 
     pub async fn get_refund(&self, id: &str) -> Result<Option<RefundRow>, StoreError> {
-        Ok(refund::Entity::find()
-            .filter(C::Id.eq(id))
-            .one(&self.reader)
-            .await?)
+        Ok(refund::Entity::find().filter(C::Id.eq(id)).one(&self.reader).await?)
     }
 
-    pub async fn list_refunds(
-        &self,
-        charge_id: &str,
-        page: PageRequest,
-    ) -> Result<Page<RefundRow>, StoreError> {
-        paginate(
-            refund::Entity::find().filter(C::ChargeId.eq(charge_id)),
-            C::Seq,
-            page,
-            &self.reader,
-        )
-        .await
+    pub async fn list_refunds(&self, charge_id: &str, page: PageRequest) -> Result<Page<RefundRow>, StoreError> {
+        paginate(refund::Entity::find().filter(C::ChargeId.eq(charge_id)), C::Seq, page, &self.reader).await
     }
 
     /// Refunds of several charges at once, for embedding in charge lists
     /// without one query per charge.
-    pub async fn refunds_for_charges(
-        &self,
-        charge_ids: &[String],
-    ) -> Result<Vec<RefundRow>, StoreError> {
+    pub async fn refunds_for_charges(&self, charge_ids: &[String]) -> Result<Vec<RefundRow>, StoreError> {
         if charge_ids.is_empty() {
             return Ok(Vec::new());
         }

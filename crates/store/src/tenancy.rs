@@ -6,17 +6,8 @@ use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 impl Store {
-    pub async fn create_tenant(
-        &self,
-        id: &str,
-        name: &str,
-        now: i64,
-    ) -> Result<TenantRow, StoreError> {
-        let row = TenantRow {
-            id: id.to_owned(),
-            name: name.to_owned(),
-            created: now,
-        };
+    pub async fn create_tenant(&self, id: &str, name: &str, now: i64) -> Result<TenantRow, StoreError> {
+        let row = TenantRow { id: id.to_owned(), name: name.to_owned(), created: now };
         tenant::Entity::insert(tenant::ActiveModel {
             id: Set(row.id.clone()),
             name: Set(row.name.clone()),
@@ -28,9 +19,7 @@ impl Store {
     }
 
     pub async fn get_tenant(&self, id: &str) -> Result<Option<TenantRow>, StoreError> {
-        Ok(tenant::Entity::find_by_id(id.to_owned())
-            .one(&self.reader)
-            .await?)
+        Ok(tenant::Entity::find_by_id(id.to_owned()).one(&self.reader).await?)
     }
 
     pub async fn create_app(&self, row: &AppRow) -> Result<(), StoreError> {
@@ -47,31 +36,20 @@ impl Store {
     }
 
     pub async fn get_app(&self, id: &str) -> Result<Option<AppRow>, StoreError> {
-        Ok(app::Entity::find_by_id(id.to_owned())
-            .one(&self.reader)
-            .await?)
+        Ok(app::Entity::find_by_id(id.to_owned()).one(&self.reader).await?)
     }
 
     pub async fn list_apps(&self, tenant_id: Option<&str>) -> Result<Vec<AppRow>, StoreError> {
-        let mut q = app::Entity::find()
-            .order_by_asc(app::Column::Created)
-            .order_by_asc(app::Column::Id);
+        let mut q = app::Entity::find().order_by_asc(app::Column::Created).order_by_asc(app::Column::Id);
         if let Some(t) = tenant_id {
             q = q.filter(app::Column::TenantId.eq(t));
         }
         Ok(q.all(&self.reader).await?)
     }
 
-    pub async fn set_app_public_key(
-        &self,
-        id: &str,
-        pem: Option<String>,
-    ) -> Result<bool, StoreError> {
+    pub async fn set_app_public_key(&self, id: &str, pem: Option<String>) -> Result<bool, StoreError> {
         let res = app::Entity::update_many()
-            .col_expr(
-                app::Column::RsaPublicKey,
-                sea_orm::sea_query::Expr::value(pem),
-            )
+            .col_expr(app::Column::RsaPublicKey, sea_orm::sea_query::Expr::value(pem))
             .filter(app::Column::Id.eq(id))
             .exec(&self.writer)
             .await?;
@@ -94,10 +72,7 @@ impl Store {
     }
 
     pub async fn find_api_key_by_hash(&self, hash: &str) -> Result<Option<ApiKeyRow>, StoreError> {
-        Ok(api_key::Entity::find()
-            .filter(api_key::Column::KeyHash.eq(hash))
-            .one(&self.reader)
-            .await?)
+        Ok(api_key::Entity::find().filter(api_key::Column::KeyHash.eq(hash)).one(&self.reader).await?)
     }
 
     pub async fn list_api_keys(&self, tenant_id: &str) -> Result<Vec<ApiKeyRow>, StoreError> {
@@ -110,19 +85,14 @@ impl Store {
 
     pub async fn revoke_api_key(&self, id: &str) -> Result<Option<ApiKeyRow>, StoreError> {
         let res = api_key::Entity::update_many()
-            .col_expr(
-                api_key::Column::Revoked,
-                sea_orm::sea_query::Expr::value(true),
-            )
+            .col_expr(api_key::Column::Revoked, sea_orm::sea_query::Expr::value(true))
             .filter(api_key::Column::Id.eq(id))
             .exec(&self.writer)
             .await?;
         if res.rows_affected == 0 {
             return Ok(None);
         }
-        Ok(api_key::Entity::find_by_id(id.to_owned())
-            .one(&self.writer)
-            .await?)
+        Ok(api_key::Entity::find_by_id(id.to_owned()).one(&self.writer).await?)
     }
 
     pub async fn upsert_channel_config(&self, row: &ChannelConfigRow) -> Result<(), StoreError> {
@@ -160,19 +130,12 @@ impl Store {
         mode: &str,
         channel: &str,
     ) -> Result<Option<ChannelConfigRow>, StoreError> {
-        Ok(channel_config::Entity::find_by_id((
-            app_id.to_owned(),
-            mode.to_owned(),
-            channel.to_owned(),
-        ))
-        .one(&self.reader)
-        .await?)
+        Ok(channel_config::Entity::find_by_id((app_id.to_owned(), mode.to_owned(), channel.to_owned()))
+            .one(&self.reader)
+            .await?)
     }
 
-    pub async fn list_channel_configs(
-        &self,
-        app_id: &str,
-    ) -> Result<Vec<ChannelConfigRow>, StoreError> {
+    pub async fn list_channel_configs(&self, app_id: &str) -> Result<Vec<ChannelConfigRow>, StoreError> {
         Ok(channel_config::Entity::find()
             .filter(channel_config::Column::AppId.eq(app_id))
             .order_by_asc(channel_config::Column::Mode)
@@ -182,28 +145,16 @@ impl Store {
     }
 
     pub async fn get_setting(&self, name: &str) -> Result<Option<String>, StoreError> {
-        Ok(setting::Entity::find_by_id(name.to_owned())
-            .one(&self.writer)
-            .await?
-            .map(|s| s.value))
+        Ok(setting::Entity::find_by_id(name.to_owned()).one(&self.writer).await?.map(|s| s.value))
     }
 
     /// Inserts the setting unless it exists, and returns the stored value, so
     /// two nodes starting at once agree on one value.
     pub async fn get_or_init_setting(&self, name: &str, value: &str) -> Result<String, StoreError> {
-        setting::Entity::insert(setting::ActiveModel {
-            name: Set(name.to_owned()),
-            value: Set(value.to_owned()),
-        })
-        .on_conflict(
-            OnConflict::column(setting::Column::Name)
-                .do_nothing()
-                .to_owned(),
-        )
-        .exec_without_returning(&self.writer)
-        .await?;
-        self.get_setting(name)
-            .await?
-            .ok_or_else(|| StoreError::Corrupt(format!("setting {name} vanished")))
+        setting::Entity::insert(setting::ActiveModel { name: Set(name.to_owned()), value: Set(value.to_owned()) })
+            .on_conflict(OnConflict::column(setting::Column::Name).do_nothing().to_owned())
+            .exec_without_returning(&self.writer)
+            .await?;
+        self.get_setting(name).await?.ok_or_else(|| StoreError::Corrupt(format!("setting {name} vanished")))
     }
 }

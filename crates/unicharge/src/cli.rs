@@ -10,11 +10,7 @@ use unicharge_domain::{ChannelCode, Mode};
 use unicharge_server::{channel_settings, ops, AppState};
 
 #[derive(Parser, Debug)]
-#[command(
-    name = "unicharge",
-    version,
-    about = "Unicharge: one charge API for every payment channel"
-)]
+#[command(name = "unicharge", version, about = "Unicharge: one charge API for every payment channel")]
 pub struct Cli {
     /// TOML configuration file; UNICHARGE_* environment variables override it.
     #[arg(long, global = true, env = "UNICHARGE_CONFIG")]
@@ -136,37 +132,22 @@ fn api(e: unicharge_server::ApiError) -> anyhow::Error {
 
 pub async fn run_app(state: &AppState, cmd: AppCmd) -> anyhow::Result<()> {
     match cmd {
-        AppCmd::Create {
-            name,
-            tenant,
-            rsa_public_key,
-            json,
-        } => {
+        AppCmd::Create { name, tenant, rsa_public_key, json } => {
             let pem = rsa_public_key.as_deref().map(value_or_file).transpose()?;
             let (tenant_id, keys) = match tenant {
                 Some(t) => (t, None),
                 None => {
                     let t = ops::create_tenant(state, &name).await.map_err(api)?;
-                    let test = ops::create_key(state, &t.id, Mode::Test)
-                        .await
-                        .map_err(api)?;
-                    let live = ops::create_key(state, &t.id, Mode::Live)
-                        .await
-                        .map_err(api)?;
+                    let test = ops::create_key(state, &t.id, Mode::Test).await.map_err(api)?;
+                    let live = ops::create_key(state, &t.id, Mode::Live).await.map_err(api)?;
                     (t.id, Some((test, live)))
                 }
             };
-            let app = ops::create_app(state, &tenant_id, &name, pem)
-                .await
-                .map_err(api)?;
-            let keys_json = keys.as_ref().map(|(t, l)| {
-                json!({"test": t.secret.expose_secret(), "live": l.secret.expose_secret()})
-            });
+            let app = ops::create_app(state, &tenant_id, &name, pem).await.map_err(api)?;
+            let keys_json =
+                keys.as_ref().map(|(t, l)| json!({"test": t.secret.expose_secret(), "live": l.secret.expose_secret()}));
             if json {
-                println!(
-                    "{}",
-                    json!({"tenant": tenant_id, "app": app.id, "secret_keys": keys_json})
-                );
+                println!("{}", json!({"tenant": tenant_id, "app": app.id, "secret_keys": keys_json}));
             } else {
                 println!("app:    {}\ntenant: {tenant_id}", app.id);
                 if let Some((t, l)) = &keys {
@@ -193,19 +174,13 @@ pub async fn run_app(state: &AppState, cmd: AppCmd) -> anyhow::Result<()> {
                 }
             }
         }
-        AppCmd::SetPublicKey {
-            app,
-            rsa_public_key,
-            clear,
-        } => {
+        AppCmd::SetPublicKey { app, rsa_public_key, clear } => {
             let pem = match (rsa_public_key, clear) {
                 (Some(v), false) => Some(value_or_file(&v)?),
                 (None, true) => None,
                 _ => bail!("give either --rsa-public-key or --clear"),
             };
-            ops::set_app_public_key(state, &app, pem)
-                .await
-                .map_err(api)?;
+            ops::set_app_public_key(state, &app, pem).await.map_err(api)?;
             println!("updated {app}");
         }
     }
@@ -214,19 +189,10 @@ pub async fn run_app(state: &AppState, cmd: AppCmd) -> anyhow::Result<()> {
 
 pub async fn run_key(state: &AppState, cmd: KeyCmd) -> anyhow::Result<()> {
     match cmd {
-        KeyCmd::Create {
-            tenant,
-            mode: m,
-            json,
-        } => {
-            let k = ops::create_key(state, &tenant, mode(&m)?)
-                .await
-                .map_err(api)?;
+        KeyCmd::Create { tenant, mode: m, json } => {
+            let k = ops::create_key(state, &tenant, mode(&m)?).await.map_err(api)?;
             if json {
-                println!(
-                    "{}",
-                    json!({"id": k.row.id, "secret": k.secret.expose_secret(), "mode": k.row.mode})
-                );
+                println!("{}", json!({"id": k.row.id, "secret": k.secret.expose_secret(), "mode": k.row.mode}));
             } else {
                 println!("{}  {}  (shown once)", k.row.id, k.secret.expose_secret());
             }
@@ -237,13 +203,7 @@ pub async fn run_key(state: &AppState, cmd: KeyCmd) -> anyhow::Result<()> {
         }
         KeyCmd::List { tenant } => {
             for k in state.store.list_api_keys(&tenant).await? {
-                println!(
-                    "{}  {}  {}{}",
-                    k.id,
-                    k.mode,
-                    k.hint,
-                    if k.revoked { "  revoked" } else { "" }
-                );
+                println!("{}  {}  {}{}", k.id, k.mode, k.hint, if k.revoked { "  revoked" } else { "" });
             }
         }
     }
@@ -256,11 +216,7 @@ pub async fn run_channel(state: &AppState, cmd: ChannelCmd) -> anyhow::Result<()
             let m = mode(&s.mode)?;
             let channel = ChannelCode::parse(&s.channel).map_err(|e| anyhow!("{e}"))?;
             if !channel.available_in(m) {
-                bail!(
-                    "{} is not available in {} mode",
-                    channel.as_str(),
-                    m.as_str()
-                );
+                bail!("{} is not available in {} mode", channel.as_str(), m.as_str());
             }
             if state.store.get_app(&s.app).await?.is_none() {
                 bail!("no such app: {}", s.app);
@@ -268,10 +224,7 @@ pub async fn run_channel(state: &AppState, cmd: ChannelCmd) -> anyhow::Result<()
             let mut params = Map::new();
             for p in &s.params {
                 let (k, v) = p.split_once('=').ok_or_else(|| {
-                    anyhow!(
-                        "--param takes KEY=VALUE, got '{k}'",
-                        k = p.split('=').next().unwrap_or("")
-                    )
+                    anyhow!("--param takes KEY=VALUE, got '{k}'", k = p.split('=').next().unwrap_or(""))
                 })?;
                 params.insert(k.to_owned(), Value::String(value_or_file(v)?));
             }
@@ -293,10 +246,7 @@ pub async fn run_channel(state: &AppState, cmd: ChannelCmd) -> anyhow::Result<()
         ChannelCmd::List { app } => {
             for row in state.store.list_channel_configs(&app).await? {
                 if let Ok(c) = ChannelCode::parse(&row.channel) {
-                    println!(
-                        "{}",
-                        channel_settings::render(&row, state.channels.get(c).params())
-                    );
+                    println!("{}", channel_settings::render(&row, state.channels.get(c).params()));
                 }
             }
         }

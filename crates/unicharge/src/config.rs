@@ -54,11 +54,7 @@ fn bad(name: &str, value: &str, expected: &str) -> ConfigError {
 }
 
 /// Reads `UNICHARGE_<NAME>`, falling back to the file's value.
-fn pick(
-    env: &dyn Fn(&str) -> Option<String>,
-    name: &str,
-    file: Option<String>,
-) -> Option<(String, String)> {
+fn pick(env: &dyn Fn(&str) -> Option<String>, name: &str, file: Option<String>) -> Option<(String, String)> {
     let var = format!("UNICHARGE_{}", name.to_ascii_uppercase());
     match env(&var) {
         Some(v) if !v.is_empty() => Some((var, v)),
@@ -87,54 +83,33 @@ impl Config {
         Self::load_with(file, &|k| std::env::var(k).ok())
     }
 
-    pub fn load_with(
-        file: Option<&Path>,
-        env: &dyn Fn(&str) -> Option<String>,
-    ) -> Result<Self, ConfigError> {
+    pub fn load_with(file: Option<&Path>, env: &dyn Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let fc: FileConfig = match file {
             None => FileConfig::default(),
             Some(p) => {
-                let text = std::fs::read_to_string(p).map_err(|e| {
-                    ConfigError(format!("cannot read config file {}: {e}", p.display()))
-                })?;
-                toml::from_str(&text)
-                    .map_err(|e| ConfigError(format!("config file {}: {e}", p.display())))?
+                let text = std::fs::read_to_string(p)
+                    .map_err(|e| ConfigError(format!("cannot read config file {}: {e}", p.display())))?;
+                toml::from_str(&text).map_err(|e| ConfigError(format!("config file {}: {e}", p.display())))?
             }
         };
         let listen = match pick(env, "listen", fc.listen) {
             None => SocketAddr::from(([127, 0, 0, 1], 8080)),
-            Some((src, v)) => v
-                .parse()
-                .map_err(|_| bad(&src, &v, "expected host:port, e.g. 127.0.0.1:8080"))?,
+            Some((src, v)) => v.parse().map_err(|_| bad(&src, &v, "expected host:port, e.g. 127.0.0.1:8080"))?,
         };
         let public_url = match pick(env, "public_url", fc.public_url) {
             None => format!("http://{listen}"),
             Some((src, v)) => {
-                let u = url_ok(&v)
-                    .ok_or_else(|| bad(&src, &v, "expected an http(s) URL without a path"))?;
+                let u = url_ok(&v).ok_or_else(|| bad(&src, &v, "expected an http(s) URL without a path"))?;
                 u.trim_end_matches('/').to_owned()
             }
         };
-        let data_dir = PathBuf::from(
-            pick(env, "data_dir", fc.data_dir)
-                .map(|p| p.1)
-                .unwrap_or_else(|| "./data".into()),
-        );
+        let data_dir =
+            PathBuf::from(pick(env, "data_dir", fc.data_dir).map(|p| p.1).unwrap_or_else(|| "./data".into()));
         let database_url = match pick(env, "database_url", fc.database_url) {
-            None => format!(
-                "sqlite://{}?mode=rwc",
-                data_dir.join("unicharge.sqlite").display()
-            ),
+            None => format!("sqlite://{}?mode=rwc", data_dir.join("unicharge.sqlite").display()),
             Some((src, v)) => {
-                if !(v.starts_with("sqlite:")
-                    || v.starts_with("postgres://")
-                    || v.starts_with("postgresql://"))
-                {
-                    return Err(bad(
-                        &src,
-                        "<redacted>",
-                        "expected sqlite://… or postgres://…",
-                    ));
+                if !(v.starts_with("sqlite:") || v.starts_with("postgres://") || v.starts_with("postgresql://")) {
+                    return Err(bad(&src, "<redacted>", "expected sqlite://… or postgres://…"));
                 }
                 v
             }
@@ -148,47 +123,16 @@ impl Config {
                 Some(v)
             }
         };
-        let master_key_file =
-            pick(env, "master_key_file", fc.master_key_file).map(|p| PathBuf::from(p.1));
-        let default_workers = std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(2);
-        let workers = parse_num(
-            env,
-            "workers",
-            fc.workers,
-            default_workers,
-            "a whole number of worker threads",
-        )?;
-        let db_max_connections = parse_num(
-            env,
-            "db_max_connections",
-            fc.db_max_connections,
-            32,
-            "a whole number of connections",
-        )?;
-        let signature_tolerance_secs = parse_num(
-            env,
-            "signature_tolerance_secs",
-            fc.signature_tolerance_secs,
-            300,
-            "whole seconds",
-        )?;
-        let body_limit = parse_num(
-            env,
-            "body_limit",
-            fc.body_limit,
-            64 * 1024,
-            "a size in bytes",
-        )?;
-        let sandbox_time_scale = parse_num(
-            env,
-            "sandbox_time_scale",
-            fc.sandbox_time_scale,
-            1,
-            "a whole number ≥ 1",
-        )?
-        .max(1);
+        let master_key_file = pick(env, "master_key_file", fc.master_key_file).map(|p| PathBuf::from(p.1));
+        let default_workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+        let workers = parse_num(env, "workers", fc.workers, default_workers, "a whole number of worker threads")?;
+        let db_max_connections =
+            parse_num(env, "db_max_connections", fc.db_max_connections, 32, "a whole number of connections")?;
+        let signature_tolerance_secs =
+            parse_num(env, "signature_tolerance_secs", fc.signature_tolerance_secs, 300, "whole seconds")?;
+        let body_limit = parse_num(env, "body_limit", fc.body_limit, 64 * 1024, "a size in bytes")?;
+        let sandbox_time_scale =
+            parse_num(env, "sandbox_time_scale", fc.sandbox_time_scale, 1, "a whole number ≥ 1")?.max(1);
         let log_format = match pick(env, "log_format", fc.log_format) {
             None => LogFormat::Text,
             Some((_, v)) if v == "text" => LogFormat::Text,
@@ -196,9 +140,7 @@ impl Config {
             Some((src, v)) => return Err(bad(&src, &v, "expected text or json")),
         };
         if workers == 0 || db_max_connections == 0 {
-            return Err(ConfigError(
-                "workers and db_max_connections must be at least 1".into(),
-            ));
+            return Err(ConfigError("workers and db_max_connections must be at least 1".into()));
         }
         Ok(Config {
             listen,
@@ -218,9 +160,7 @@ impl Config {
 }
 
 fn url_ok(v: &str) -> Option<&str> {
-    let rest = v
-        .strip_prefix("http://")
-        .or_else(|| v.strip_prefix("https://"))?;
+    let rest = v.strip_prefix("http://").or_else(|| v.strip_prefix("https://"))?;
     let host = rest.trim_end_matches('/');
     (!host.is_empty() && !host.contains('/')).then_some(v)
 }
@@ -231,10 +171,7 @@ mod tests {
     use std::collections::HashMap;
 
     fn with(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let m: HashMap<String, String> = vars
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let m: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         Config::load_with(None, &move |k| m.get(k).cloned())
     }
 

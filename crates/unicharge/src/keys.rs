@@ -14,13 +14,9 @@ pub fn load_master_key(cfg: &Config) -> anyhow::Result<SecretBox<[u8]>> {
             return decode(&v).context("UNICHARGE_MASTER_KEY");
         }
     }
-    let path = cfg
-        .master_key_file
-        .clone()
-        .unwrap_or_else(|| cfg.data_dir.join("master.key"));
+    let path = cfg.master_key_file.clone().unwrap_or_else(|| cfg.data_dir.join("master.key"));
     if path.exists() {
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
+        let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
         return decode(text.trim()).with_context(|| format!("master key file {}", path.display()));
     }
     if cfg.master_key_file.is_some() {
@@ -33,9 +29,7 @@ pub fn load_master_key(cfg: &Config) -> anyhow::Result<SecretBox<[u8]>> {
 }
 
 fn decode(v: &str) -> anyhow::Result<SecretBox<[u8]>> {
-    let key = B64
-        .decode(v.trim())
-        .context("the master key is not base64")?;
+    let key = B64.decode(v.trim()).context("the master key is not base64")?;
     if key.len() != 32 {
         bail!("the master key must be 32 bytes (base64 of 32 random bytes)");
     }
@@ -63,9 +57,5 @@ fn write_private(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
 
 /// Independent sub-keys, so no two purposes ever share key material.
 pub fn derive(master: &SecretBox<[u8]>, purpose: &str) -> Vec<u8> {
-    unicharge_crypto::hmac_sha256(
-        master.expose_secret(),
-        format!("unicharge:{purpose}:v1").as_bytes(),
-    )
-    .to_vec()
+    unicharge_crypto::hmac_sha256(master.expose_secret(), format!("unicharge:{purpose}:v1").as_bytes()).to_vec()
 }

@@ -28,12 +28,10 @@ pub async fn build_state(cfg: &Config) -> anyhow::Result<AppState> {
     std::fs::create_dir_all(&cfg.data_dir)
         .with_context(|| format!("cannot create data directory {}", cfg.data_dir.display()))?;
     let master = keys::load_master_key(cfg)?;
-    let store = Store::connect(&StoreOptions {
-        url: cfg.database_url.clone(),
-        max_connections: cfg.db_max_connections,
-    })
-    .await
-    .context("cannot connect to the database")?;
+    let store =
+        Store::connect(&StoreOptions { url: cfg.database_url.clone(), max_connections: cfg.db_max_connections })
+            .await
+            .context("cannot connect to the database")?;
     store.migrate().await.context("database migration failed")?;
     let http = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(5))
@@ -44,32 +42,19 @@ pub async fn build_state(cfg: &Config) -> anyhow::Result<AppState> {
         .pool_max_idle_per_host(64)
         .build()
         .context("cannot build the HTTP client")?;
-    let sandbox = SandboxProvider::new(
-        keys::derive(&master, "sandbox-root"),
-        http.clone(),
-        cfg.sandbox_time_scale,
-    );
-    let sealer =
-        SecretSealer::new(&keys::derive(&master, "secret-sealing")).context("bad master key")?;
+    let sandbox = SandboxProvider::new(keys::derive(&master, "sandbox-root"), http.clone(), cfg.sandbox_time_scale);
+    let sealer = SecretSealer::new(&keys::derive(&master, "secret-sealing")).context("bad master key")?;
     let hasher = KeyedHasher::new(keys::derive(&master, "api-key-hash"));
     let settings = ServerSettings {
         public_url: cfg.public_url.clone(),
         signature_tolerance_secs: cfg.signature_tolerance_secs,
         body_limit: cfg.body_limit,
     };
-    Ok(AppState::new(
-        store,
-        Channels::new(http),
-        actix_web::web::Data::new(sandbox),
-        sealer,
-        hasher,
-        settings,
-    ))
+    Ok(AppState::new(store, Channels::new(http), actix_web::web::Data::new(sandbox), sealer, hasher, settings))
 }
 
 /// Binds the listen address and starts serving.
 pub fn start(cfg: &Config, state: AppState) -> anyhow::Result<actix_web::dev::Server> {
-    let listener = TcpListener::bind(cfg.listen)
-        .with_context(|| format!("cannot listen on {}", cfg.listen))?;
+    let listener = TcpListener::bind(cfg.listen).with_context(|| format!("cannot listen on {}", cfg.listen))?;
     Ok(unicharge_server::serve(listener, state, cfg.workers)?)
 }

@@ -7,11 +7,9 @@ use unicharge_server::{ops, AppState};
 
 fn init_logging(format: LogFormat) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("UNICHARGE_LOG")
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+    let filter =
+        EnvFilter::try_from_env("UNICHARGE_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     match format {
         LogFormat::Json => builder.json().init(),
         LogFormat::Text => builder.init(),
@@ -57,14 +55,8 @@ async fn serve(cfg: Config, state: AppState) -> anyhow::Result<()> {
     let server = unicharge::start(&cfg, state)?;
     // Printed, not logged: the key is shown to the operator once and must
     // never reach a log pipeline.
-    println!(
-        "Unicharge is listening on {} (public URL {})",
-        cfg.listen, cfg.public_url
-    );
-    println!(
-        "  API:     {}/v1   OpenAPI: {}/openapi.json",
-        cfg.public_url, cfg.public_url
-    );
+    println!("Unicharge is listening on {} (public URL {})", cfg.listen, cfg.public_url);
+    println!("  API:     {}/v1   OpenAPI: {}/openapi.json", cfg.public_url, cfg.public_url);
     if let Some((app, key)) = demo {
         println!("First start: created a demo app with every channel enabled in test mode.");
         println!("  app id:          {app}");
@@ -83,11 +75,7 @@ async fn first_start_demo(state: &AppState) -> anyhow::Result<Option<(String, St
     }
     let err = |e: unicharge_server::ApiError| anyhow::anyhow!("{e}");
     let tenant = ops::create_tenant(state, "Demo").await.map_err(err)?;
-    let key = ops::create_key(state, &tenant.id, Mode::Test)
-        .await
-        .map_err(err)?;
-    let app = ops::create_app(state, &tenant.id, "Demo app", None)
-        .await
-        .map_err(err)?;
+    let key = ops::create_key(state, &tenant.id, Mode::Test).await.map_err(err)?;
+    let app = ops::create_app(state, &tenant.id, "Demo app", None).await.map_err(err)?;
     Ok(Some((app.id, key.secret.expose_secret().to_owned())))
 }

@@ -7,8 +7,8 @@ mod config;
 pub mod wire;
 
 use crate::{
-    Ack, Channel, ChannelContext, ChannelError, ChargeRef, Credential, NotifyOutcome, ParamSpec,
-    PaymentStatus, RawNotify, RefundRef, RefundStatusReport,
+    Ack, Channel, ChannelContext, ChannelError, ChargeRef, Credential, NotifyOutcome, ParamSpec, PaymentStatus,
+    RawNotify, RefundRef, RefundStatusReport,
 };
 use async_trait::async_trait;
 use config::SandboxConfig;
@@ -29,12 +29,7 @@ impl SandboxChannel {
     }
 
     /// POSTs a signed form to the provider and verifies its signed answer.
-    async fn call(
-        &self,
-        cfg: &SandboxConfig<'_>,
-        api: &str,
-        mut fields: Fields,
-    ) -> Result<Fields, ChannelError> {
+    async fn call(&self, cfg: &SandboxConfig<'_>, api: &str, mut fields: Fields) -> Result<Fields, ChannelError> {
         fields.insert("mch_id".into(), cfg.mch_id.to_owned());
         fields.insert("nonce_str".into(), unicharge_domain::ids::random_alnum(16));
         let s = wire::sign(&fields, cfg.key);
@@ -48,9 +43,10 @@ impl SandboxChannel {
             .send()
             .await
             .map_err(|e| ChannelError::Unavailable(format!("sandbox {api}: {e}")))?;
-        let answer: Fields = resp.json().await.map_err(|e| {
-            ChannelError::Unavailable(format!("sandbox {api}: unreadable answer: {e}"))
-        })?;
+        let answer: Fields = resp
+            .json()
+            .await
+            .map_err(|e| ChannelError::Unavailable(format!("sandbox {api}: unreadable answer: {e}")))?;
         // An unsigned or wrongly signed answer is not a result.
         wire::verify(&answer, cfg.key)?;
         match answer.get("code").map(String::as_str) {
@@ -59,9 +55,7 @@ impl SandboxChannel {
                 code: code.to_owned(),
                 message: answer.get("message").cloned().unwrap_or_default(),
             }),
-            None => Err(ChannelError::Unavailable(format!(
-                "sandbox {api}: answer has no code"
-            ))),
+            None => Err(ChannelError::Unavailable(format!("sandbox {api}: answer has no code"))),
         }
     }
 }
@@ -82,11 +76,7 @@ impl Channel for SandboxChannel {
         PARAMS
     }
 
-    async fn create_credential(
-        &self,
-        ctx: &ChannelContext,
-        charge: &ChargeRef,
-    ) -> Result<Credential, ChannelError> {
+    async fn create_credential(&self, ctx: &ChannelContext, charge: &ChargeRef) -> Result<Credential, ChannelError> {
         let cfg = SandboxConfig::try_from(ctx)?;
         let mut f = order_fields(charge);
         f.insert("mch_id".into(), cfg.mch_id.to_owned());
@@ -101,18 +91,11 @@ impl Channel for SandboxChannel {
         }
         let s = wire::sign(&f, cfg.key);
         f.insert("sign".into(), s);
-        let query =
-            serde_urlencoded::to_string(&f).map_err(|e| ChannelError::Config(e.to_string()))?;
-        Ok(Credential(
-            json!({ "pay_url": format!("{}/pay?{query}", cfg.gateway_url) }),
-        ))
+        let query = serde_urlencoded::to_string(&f).map_err(|e| ChannelError::Config(e.to_string()))?;
+        Ok(Credential(json!({ "pay_url": format!("{}/pay?{query}", cfg.gateway_url) })))
     }
 
-    async fn query(
-        &self,
-        ctx: &ChannelContext,
-        charge: &ChargeRef,
-    ) -> Result<PaymentStatus, ChannelError> {
+    async fn query(&self, ctx: &ChannelContext, charge: &ChargeRef) -> Result<PaymentStatus, ChannelError> {
         let cfg = SandboxConfig::try_from(ctx)?;
         let answer = self.call(&cfg, "query", order_fields(charge)).await?;
         wire::payment_status(&answer)
@@ -128,11 +111,7 @@ impl Channel for SandboxChannel {
         }
     }
 
-    async fn refund(
-        &self,
-        ctx: &ChannelContext,
-        refund: &RefundRef,
-    ) -> Result<RefundStatusReport, ChannelError> {
+    async fn refund(&self, ctx: &ChannelContext, refund: &RefundRef) -> Result<RefundStatusReport, ChannelError> {
         let cfg = SandboxConfig::try_from(ctx)?;
         let mut f = order_fields(&refund.charge);
         f.insert("out_refund_no".into(), refund.refund_id.clone());
@@ -142,11 +121,7 @@ impl Channel for SandboxChannel {
         wire::refund_status(&answer)
     }
 
-    async fn refund_query(
-        &self,
-        ctx: &ChannelContext,
-        refund: &RefundRef,
-    ) -> Result<RefundStatusReport, ChannelError> {
+    async fn refund_query(&self, ctx: &ChannelContext, refund: &RefundRef) -> Result<RefundStatusReport, ChannelError> {
         let cfg = SandboxConfig::try_from(ctx)?;
         let mut f = order_fields(&refund.charge);
         f.insert("out_refund_no".into(), refund.refund_id.clone());
@@ -154,37 +129,25 @@ impl Channel for SandboxChannel {
         wire::refund_status(&answer)
     }
 
-    fn parse_notify(
-        &self,
-        ctx: &ChannelContext,
-        notify: &RawNotify,
-    ) -> Result<NotifyOutcome, ChannelError> {
+    fn parse_notify(&self, ctx: &ChannelContext, notify: &RawNotify) -> Result<NotifyOutcome, ChannelError> {
         let cfg = SandboxConfig::try_from(ctx)?;
         let fields: Fields = serde_urlencoded::from_bytes(&notify.body)
             .map_err(|e| ChannelError::Malformed(format!("not a form body: {e}")))?;
         wire::verify(&fields, cfg.key)?;
         if wire::field(&fields, "mch_id")? != cfg.mch_id {
-            return Err(ChannelError::Mismatch(
-                "mch_id is not this app's merchant".into(),
-            ));
+            return Err(ChannelError::Mismatch("mch_id is not this app's merchant".into()));
         }
         let order_no = wire::field(&fields, "out_trade_no")?.to_owned();
         let amount = wire::int_field(&fields, "amount")?;
         match wire::field(&fields, "notify_type")? {
-            "trade" => Ok(NotifyOutcome::Charge {
-                order_no,
-                status: wire::payment_status(&fields)?,
-                amount,
-            }),
+            "trade" => Ok(NotifyOutcome::Charge { order_no, status: wire::payment_status(&fields)?, amount }),
             "refund" => Ok(NotifyOutcome::Refund {
                 order_no,
                 refund_id: wire::field(&fields, "out_refund_no")?.to_owned(),
                 status: wire::refund_status(&fields)?,
                 amount: wire::int_field(&fields, "refund_amount")?,
             }),
-            other => Err(ChannelError::Malformed(format!(
-                "unknown notify_type {other}"
-            ))),
+            other => Err(ChannelError::Malformed(format!("unknown notify_type {other}"))),
         }
     }
 

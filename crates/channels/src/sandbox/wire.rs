@@ -9,24 +9,15 @@ use unicharge_crypto::{hmac_sha256_hex, sorted_sign_content, verify_hmac_sha256}
 pub type Fields = BTreeMap<String, String>;
 
 pub fn sign(fields: &Fields, key: &str) -> String {
-    let content = sorted_sign_content(
-        fields.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-        &["sign"],
-    );
+    let content = sorted_sign_content(fields.iter().map(|(k, v)| (k.as_str(), v.as_str())), &["sign"]);
     hmac_sha256_hex(key.as_bytes(), content.as_bytes())
 }
 
 /// Checks `sign` in constant time.
 pub fn verify(fields: &Fields, key: &str) -> Result<(), ChannelError> {
-    let sig = fields
-        .get("sign")
-        .ok_or_else(|| ChannelError::BadSignature("sign is missing".into()))?;
-    let tag =
-        hex_decode(sig).ok_or_else(|| ChannelError::BadSignature("sign is not hex".into()))?;
-    let content = sorted_sign_content(
-        fields.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-        &["sign"],
-    );
+    let sig = fields.get("sign").ok_or_else(|| ChannelError::BadSignature("sign is missing".into()))?;
+    let tag = hex_decode(sig).ok_or_else(|| ChannelError::BadSignature("sign is not hex".into()))?;
+    let content = sorted_sign_content(fields.iter().map(|(k, v)| (k.as_str(), v.as_str())), &["sign"]);
     if verify_hmac_sha256(key.as_bytes(), content.as_bytes(), &tag) {
         Ok(())
     } else {
@@ -38,10 +29,7 @@ fn hex_decode(s: &str) -> Option<Vec<u8>> {
     if s.len() != 64 {
         return None;
     }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
-        .collect()
+    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()
 }
 
 pub fn field<'a>(f: &'a Fields, name: &str) -> Result<&'a str, ChannelError> {
@@ -55,12 +43,9 @@ pub fn field<'a>(f: &'a Fields, name: &str) -> Result<&'a str, ChannelError> {
 pub fn int_field(f: &Fields, name: &str) -> Result<i64, ChannelError> {
     let s = field(f, name)?;
     if !s.bytes().all(|b| b.is_ascii_digit()) || s.len() > 18 {
-        return Err(ChannelError::Malformed(format!(
-            "{name} is not a non-negative integer"
-        )));
+        return Err(ChannelError::Malformed(format!("{name} is not a non-negative integer")));
     }
-    s.parse()
-        .map_err(|_| ChannelError::Malformed(format!("{name} is not an integer")))
+    s.parse().map_err(|_| ChannelError::Malformed(format!("{name} is not an integer")))
 }
 
 /// `trade_status` (+ details) → normalized payment status.
@@ -73,19 +58,11 @@ pub fn payment_status(f: &Fields) -> Result<PaymentStatus, ChannelError> {
         }),
         "NOTPAY" => Ok(PaymentStatus::Pending),
         "FAILED" => Ok(PaymentStatus::Failed {
-            code: f
-                .get("fail_code")
-                .cloned()
-                .unwrap_or_else(|| "PAY_FAILED".into()),
-            message: f
-                .get("fail_msg")
-                .cloned()
-                .unwrap_or_else(|| "payment failed".into()),
+            code: f.get("fail_code").cloned().unwrap_or_else(|| "PAY_FAILED".into()),
+            message: f.get("fail_msg").cloned().unwrap_or_else(|| "payment failed".into()),
         }),
         "CLOSED" => Ok(PaymentStatus::Closed),
-        other => Err(ChannelError::Malformed(format!(
-            "unknown trade_status {other}"
-        ))),
+        other => Err(ChannelError::Malformed(format!("unknown trade_status {other}"))),
     }
 }
 
@@ -97,18 +74,10 @@ pub fn refund_status(f: &Fields) -> Result<RefundStatusReport, ChannelError> {
         }),
         "PROCESSING" => Ok(RefundStatusReport::Pending),
         "FAILED" => Ok(RefundStatusReport::Failed {
-            code: f
-                .get("fail_code")
-                .cloned()
-                .unwrap_or_else(|| "REFUND_FAILED".into()),
-            message: f
-                .get("fail_msg")
-                .cloned()
-                .unwrap_or_else(|| "refund failed".into()),
+            code: f.get("fail_code").cloned().unwrap_or_else(|| "REFUND_FAILED".into()),
+            message: f.get("fail_msg").cloned().unwrap_or_else(|| "refund failed".into()),
         }),
-        other => Err(ChannelError::Malformed(format!(
-            "unknown refund_status {other}"
-        ))),
+        other => Err(ChannelError::Malformed(format!("unknown refund_status {other}"))),
     }
 }
 

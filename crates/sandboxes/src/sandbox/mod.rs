@@ -31,10 +31,7 @@ impl SandboxProvider {
     /// merchant keys stop verifying.
     pub fn new(root: Vec<u8>, http: reqwest::Client, time_scale: u32) -> Self {
         let schedule = RetrySchedule {
-            delays: [15, 60, 300, 900, 3600, 7200]
-                .into_iter()
-                .map(Duration::from_secs)
-                .collect(),
+            delays: [15, 60, 300, 900, 3600, 7200].into_iter().map(Duration::from_secs).collect(),
             time_scale,
         };
         Self {
@@ -52,10 +49,7 @@ impl SandboxProvider {
     }
 
     pub fn merchant_key(&self, mch_id: &str) -> String {
-        hmac_sha256_hex(
-            self.root.expose_secret(),
-            format!("sandbox-merchant:{mch_id}").as_bytes(),
-        )
+        hmac_sha256_hex(self.root.expose_secret(), format!("sandbox-merchant:{mch_id}").as_bytes())
     }
 
     pub(crate) fn sign(&self, fields: &Fields, key: &str) -> String {
@@ -64,10 +58,7 @@ impl SandboxProvider {
 
     /// Verifies a merchant's request; returns the merchant key on success.
     pub(crate) fn verify(&self, fields: &Fields) -> Result<String, &'static str> {
-        let mch_id = fields
-            .get("mch_id")
-            .filter(|s| !s.is_empty())
-            .ok_or("mch_id is missing")?;
+        let mch_id = fields.get("mch_id").filter(|s| !s.is_empty()).ok_or("mch_id is missing")?;
         let sig = fields.get("sign").ok_or("sign is missing")?;
         let tag = hex_decode(sig).ok_or("sign is not hex")?;
         let key = self.merchant_key(mch_id);
@@ -80,33 +71,22 @@ impl SandboxProvider {
 }
 
 fn sign_content(fields: &Fields) -> String {
-    sorted_sign_content(
-        fields.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-        &["sign"],
-    )
+    sorted_sign_content(fields.iter().map(|(k, v)| (k.as_str(), v.as_str())), &["sign"])
 }
 
 fn hex_decode(s: &str) -> Option<Vec<u8>> {
     if s.len() != 64 {
         return None;
     }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
-        .collect()
+    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()
 }
 
 fn random_digits(n: usize) -> String {
     use rand::Rng;
     let mut rng = rand::rng();
-    (0..n)
-        .map(|_| char::from(b'0' + rng.random_range(0..10u8)))
-        .collect()
+    (0..n).map(|_| char::from(b'0' + rng.random_range(0..10u8))).collect()
 }
 
 pub(crate) fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }

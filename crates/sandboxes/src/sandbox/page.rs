@@ -10,11 +10,7 @@ pub fn html(status: u16, body: String) -> HttpResponse {
 }
 
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
 }
 
 fn shell(title: &str, inner: &str) -> String {
@@ -56,27 +52,12 @@ pub fn checkout(mch_id: &str, out_trade_no: &str, t: &Trade) -> String {
 pub fn done(status: &str, notified: bool, return_url: Option<&str>) -> String {
     let back = return_url
         .filter(|u| u.starts_with("http://") || u.starts_with("https://"))
-        .map(|u| {
-            format!(
-                "<p><a href=\"{}\">Return to the merchant</a></p>",
-                escape(u)
-            )
-        })
+        .map(|u| format!("<p><a href=\"{}\">Return to the merchant</a></p>", escape(u)))
         .unwrap_or_default();
-    let note = if notified {
-        "The merchant has been notified."
-    } else {
-        "The merchant will be notified shortly."
-    };
-    shell(
-        "Sandbox payment",
-        &format!("<h1>Payment {}</h1><p>{note}</p>{back}", escape(status)),
-    )
+    let note = if notified { "The merchant has been notified." } else { "The merchant will be notified shortly." };
+    shell("Sandbox payment", &format!("<h1>Payment {}</h1><p>{note}</p>{back}", escape(status)))
 }
 
 pub fn error(msg: &str) -> String {
-    shell(
-        "Sandbox error",
-        &format!("<h1>Cannot pay</h1><p>{}</p>", escape(msg)),
-    )
+    shell("Sandbox error", &format!("<h1>Cannot pay</h1><p>{}</p>", escape(msg)))
 }

@@ -16,20 +16,11 @@ pub fn configure(cfg: &mut web::ServiceConfig, provider: web::Data<SandboxProvid
 /// Checks the signed order in the pay URL and registers the trade.
 fn open_trade(p: &SandboxProvider, q: &Fields) -> Result<(String, String, Trade), String> {
     p.verify(q).map_err(|e| format!("INVALID_SIGNATURE: {e}"))?;
-    let get = |k: &str| {
-        q.get(k)
-            .filter(|s| !s.is_empty())
-            .cloned()
-            .ok_or(format!("MISSING_PARAM: {k}"))
-    };
+    let get = |k: &str| q.get(k).filter(|s| !s.is_empty()).cloned().ok_or(format!("MISSING_PARAM: {k}"));
     let mch_id = get("mch_id")?;
     let out_trade_no = get("out_trade_no")?;
-    let amount: i64 = get("amount")?
-        .parse()
-        .map_err(|_| "INVALID_PARAM: amount".to_owned())?;
-    let time_expire: i64 = get("time_expire")?
-        .parse()
-        .map_err(|_| "INVALID_PARAM: time_expire".to_owned())?;
+    let amount: i64 = get("amount")?.parse().map_err(|_| "INVALID_PARAM: amount".to_owned())?;
+    let time_expire: i64 = get("time_expire")?.parse().map_err(|_| "INVALID_PARAM: time_expire".to_owned())?;
     let trade = Trade {
         trade_no: format!("{}{}", now(), super::random_digits(10)),
         amount,
@@ -42,10 +33,7 @@ fn open_trade(p: &SandboxProvider, q: &Fields) -> Result<(String, String, Trade)
         paid_at: None,
         refunds: Vec::new(),
     };
-    let t = p
-        .trades
-        .open(&mch_id, &out_trade_no, trade)
-        .map_err(str::to_owned)?;
+    let t = p.trades.open(&mch_id, &out_trade_no, trade).map_err(str::to_owned)?;
     Ok((mch_id, out_trade_no, t))
 }
 
@@ -54,26 +42,17 @@ fn query_fields(req: &HttpRequest) -> Fields {
 }
 
 fn wants_json(req: &HttpRequest) -> bool {
-    req.headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("application/json"))
+    req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("application/json"))
 }
 
 async fn pay_page(p: web::Data<SandboxProvider>, req: HttpRequest) -> HttpResponse {
     match open_trade(&p, &query_fields(&req)) {
-        Ok((mch_id, out_trade_no, t)) => {
-            page::html(200, page::checkout(&mch_id, &out_trade_no, &t))
-        }
+        Ok((mch_id, out_trade_no, t)) => page::html(200, page::checkout(&mch_id, &out_trade_no, &t)),
         Err(e) => page::html(400, page::error(&e)),
     }
 }
 
-async fn pay_submit(
-    p: web::Data<SandboxProvider>,
-    req: HttpRequest,
-    form: web::Form<Fields>,
-) -> HttpResponse {
+async fn pay_submit(p: web::Data<SandboxProvider>, req: HttpRequest, form: web::Form<Fields>) -> HttpResponse {
     let (mch_id, out_trade_no, trade) = match open_trade(&p, &query_fields(&req)) {
         Ok(v) => v,
         Err(e) => return respond(&req, 400, serde_json::json!({"error": e}), page::error(&e)),
@@ -95,10 +74,7 @@ async fn pay_submit(
         return respond(&req, 404, serde_json::json!({"error": e}), page::error(e));
     };
     if t.status != target {
-        let e = format!(
-            "TRADE_STATUS_ERROR: the trade is already {}",
-            t.status.wire()
-        );
+        let e = format!("TRADE_STATUS_ERROR: the trade is already {}", t.status.wire());
         return respond(&req, 409, serde_json::json!({"error": e}), page::error(&e));
     }
     // A repeated submit re-sends the notification, as providers re-send
@@ -121,10 +97,7 @@ fn trade_notification(p: &SandboxProvider, mch_id: &str, out_trade_no: &str, t: 
     let key = p.merchant_key(mch_id);
     let mut f = Fields::new();
     f.insert("notify_type".into(), "trade".into());
-    f.insert(
-        "notify_id".into(),
-        format!("N{}{}", now(), super::random_digits(12)),
-    );
+    f.insert("notify_id".into(), format!("N{}{}", now(), super::random_digits(12)));
     f.insert("notify_time".into(), now().to_string());
     f.insert("mch_id".into(), mch_id.to_owned());
     f.insert("out_trade_no".into(), out_trade_no.to_owned());
@@ -137,10 +110,7 @@ fn trade_notification(p: &SandboxProvider, mch_id: &str, out_trade_no: &str, t: 
     }
     if t.status == TradeStatus::Failed {
         f.insert("fail_code".into(), "BUYER_DECLINED".into());
-        f.insert(
-            "fail_msg".into(),
-            "the buyer chose Fail on the sandbox pay page".into(),
-        );
+        f.insert("fail_msg".into(), "the buyer chose Fail on the sandbox pay page".into());
     }
     let s = p.sign(&f, &key);
     f.insert("sign".into(), s);
@@ -149,8 +119,7 @@ fn trade_notification(p: &SandboxProvider, mch_id: &str, out_trade_no: &str, t: 
 
 fn respond(req: &HttpRequest, status: u16, json: serde_json::Value, html: String) -> HttpResponse {
     if wants_json(req) {
-        let code = actix_web::http::StatusCode::from_u16(status)
-            .unwrap_or(actix_web::http::StatusCode::OK);
+        let code = actix_web::http::StatusCode::from_u16(status).unwrap_or(actix_web::http::StatusCode::OK);
         HttpResponse::build(code).json(json)
     } else {
         page::html(status, html)
@@ -158,11 +127,7 @@ fn respond(req: &HttpRequest, status: u16, json: serde_json::Value, html: String
 }
 
 /// The provider's server-to-server API: query, close, refund, refund_query.
-async fn api(
-    p: web::Data<SandboxProvider>,
-    op: web::Path<String>,
-    form: web::Form<Fields>,
-) -> HttpResponse {
+async fn api(p: web::Data<SandboxProvider>, op: web::Path<String>, form: web::Form<Fields>) -> HttpResponse {
     let req = form.into_inner();
     let key = match p.verify(&req) {
         Ok(k) => k,
@@ -170,10 +135,7 @@ async fn api(
             tracing::warn!(reason = e, "sandbox provider refused a request signature");
             // Signed with the key the claimed merchant would hold, so a
             // caller with the right key can still read the refusal.
-            let key = req
-                .get("mch_id")
-                .map(|m| p.merchant_key(m))
-                .unwrap_or_default();
+            let key = req.get("mch_id").map(|m| p.merchant_key(m)).unwrap_or_default();
             return answer(&p, &key, error_fields("INVALID_SIGNATURE", e));
         }
     };
@@ -184,27 +146,24 @@ async fn api(
             Some(t) => trade_fields(&t),
             None => error_fields("TRADE_NOT_EXIST", "no such trade"),
         },
-        "close" => match p
-            .trades
-            .settle(&mch_id, &out_trade_no, TradeStatus::Closed, now())
-        {
-            Some((t, _)) if t.status == TradeStatus::Closed => trade_fields(&t),
-            Some(_) => error_fields("TRADE_STATUS_ERROR", "only an unpaid trade can be closed"),
-            None => error_fields("TRADE_NOT_EXIST", "no such trade"),
+        "close" => match p.trades.close(&mch_id, &out_trade_no) {
+            TradeStatus::Closed => {
+                let mut f = Fields::new();
+                f.insert("code".into(), "SUCCESS".into());
+                f.insert("trade_status".into(), "CLOSED".into());
+                f
+            }
+            TradeStatus::NotPaid | TradeStatus::Paid | TradeStatus::Failed => {
+                error_fields("TRADE_STATUS_ERROR", "only an unpaid trade can be closed")
+            }
         },
         "refund" => {
             let out_refund_no = req.get("out_refund_no").cloned().unwrap_or_default();
-            let amount: i64 = req
-                .get("refund_amount")
-                .and_then(|a| a.parse().ok())
-                .unwrap_or(0);
+            let amount: i64 = req.get("refund_amount").and_then(|a| a.parse().ok()).unwrap_or(0);
             if out_refund_no.is_empty() {
                 error_fields("MISSING_PARAM", "out_refund_no")
             } else {
-                match p
-                    .trades
-                    .refund(&mch_id, &out_trade_no, &out_refund_no, amount, now())
-                {
+                match p.trades.refund(&mch_id, &out_trade_no, &out_refund_no, amount, now()) {
                     Ok(r) => refund_fields(&out_refund_no, r),
                     Err(code) => error_fields(code, "refund refused"),
                 }

@@ -48,10 +48,11 @@ impl Trades {
     /// Registers the trade on first sight of its signed order. A second order
     /// with the same number but different terms is refused, as providers do.
     pub fn open(&self, mch_id: &str, out_trade_no: &str, t: Trade) -> Result<Trade, &'static str> {
-        let entry = self
-            .map
-            .entry((mch_id.to_owned(), out_trade_no.to_owned()))
-            .or_insert(t.clone());
+        let entry = self.map.entry((mch_id.to_owned(), out_trade_no.to_owned())).or_insert(t.clone());
+        // A trade closed before the buyer ever opened it stays closed.
+        if entry.status == TradeStatus::Closed {
+            return Ok(entry.clone());
+        }
         if entry.amount != t.amount || entry.currency != t.currency {
             return Err("ORDER_MISMATCH");
         }
@@ -59,22 +60,12 @@ impl Trades {
     }
 
     pub fn get(&self, mch_id: &str, out_trade_no: &str) -> Option<Trade> {
-        self.map
-            .get(&(mch_id.to_owned(), out_trade_no.to_owned()))
-            .map(|t| t.clone())
+        self.map.get(&(mch_id.to_owned(), out_trade_no.to_owned())).map(|t| t.clone())
     }
 
     /// Moves NOTPAY → `to`; returns the trade and whether this call moved it.
-    pub fn settle(
-        &self,
-        mch_id: &str,
-        out_trade_no: &str,
-        to: TradeStatus,
-        now: i64,
-    ) -> Option<(Trade, bool)> {
-        let mut t = self
-            .map
-            .get_mut(&(mch_id.to_owned(), out_trade_no.to_owned()))?;
+    pub fn settle(&self, mch_id: &str, out_trade_no: &str, to: TradeStatus, now: i64) -> Option<(Trade, bool)> {
+        let mut t = self.map.get_mut(&(mch_id.to_owned(), out_trade_no.to_owned()))?;
         let moved = t.status == TradeStatus::NotPaid;
         if moved {
             t.status = to;
@@ -83,6 +74,27 @@ impl Trades {
             }
         }
         Some((t.clone(), moved))
+    }
+
+    /// Closes an unpaid trade; one never opened is recorded as closed so its
+    /// signed order can no longer be paid. Returns the trade's final state.
+    pub fn close(&self, mch_id: &str, out_trade_no: &str) -> TradeStatus {
+        let mut t = self.map.entry((mch_id.to_owned(), out_trade_no.to_owned())).or_insert_with(|| Trade {
+            trade_no: String::new(),
+            amount: 0,
+            currency: String::new(),
+            subject: String::new(),
+            notify_url: String::new(),
+            return_url: None,
+            time_expire: 0,
+            status: TradeStatus::NotPaid,
+            paid_at: None,
+            refunds: Vec::new(),
+        });
+        if t.status == TradeStatus::NotPaid {
+            t.status = TradeStatus::Closed;
+        }
+        t.status
     }
 
     /// Records a refund once per out_refund_no; refuses more than was paid.
@@ -94,10 +106,7 @@ impl Trades {
         amount: i64,
         now: i64,
     ) -> Result<(i64, String, i64), &'static str> {
-        let mut t = self
-            .map
-            .get_mut(&(mch_id.to_owned(), out_trade_no.to_owned()))
-            .ok_or("TRADE_NOT_EXIST")?;
+        let mut t = self.map.get_mut(&(mch_id.to_owned(), out_trade_no.to_owned())).ok_or("TRADE_NOT_EXIST")?;
         if let Some((_, a, no, at)) = t.refunds.iter().find(|r| r.0 == out_refund_no) {
             return Ok((*a, no.clone(), *at));
         }
@@ -109,23 +118,12 @@ impl Trades {
             return Err("REFUND_AMOUNT_EXCEEDED");
         }
         let no = format!("RF{}{}", now, super::random_digits(8));
-        t.refunds
-            .push((out_refund_no.to_owned(), amount, no.clone(), now));
+        t.refunds.push((out_refund_no.to_owned(), amount, no.clone(), now));
         Ok((amount, no, now))
     }
 
-    pub fn find_refund(
-        &self,
-        mch_id: &str,
-        out_trade_no: &str,
-        out_refund_no: &str,
-    ) -> Option<(i64, String, i64)> {
-        let t = self
-            .map
-            .get(&(mch_id.to_owned(), out_trade_no.to_owned()))?;
-        t.refunds
-            .iter()
-            .find(|r| r.0 == out_refund_no)
-            .map(|r| (r.1, r.2.clone(), r.3))
+    pub fn find_refund(&self, mch_id: &str, out_trade_no: &str, out_refund_no: &str) -> Option<(i64, String, i64)> {
+        let t = self.map.get(&(mch_id.to_owned(), out_trade_no.to_owned()))?;
+        t.refunds.iter().find(|r| r.0 == out_refund_no).map(|r| (r.1, r.2.clone(), r.3))
     }
 }

@@ -24,11 +24,7 @@ pub async fn put_channel(
     if !channel.available_in(who.mode) {
         return Err(ParamError::unsupported(
             "channel",
-            format!(
-                "{} is not available in {} mode",
-                channel.as_str(),
-                who.mode.as_str()
-            ),
+            format!("{} is not available in {} mode", channel.as_str(), who.mode.as_str()),
         )
         .into());
     }
@@ -45,16 +41,7 @@ pub async fn put_channel(
         Some(_) => return Err(ParamError::invalid("enabled", "must be a boolean").into()),
     };
     let specs = state.channels.get(channel).params();
-    let row = seal_config(
-        &state.sealer,
-        specs,
-        &app.id,
-        who.mode,
-        channel,
-        &params,
-        enabled,
-        now(),
-    )?;
+    let row = seal_config(&state.sealer, specs, &app.id, who.mode, channel, &params, enabled, now())?;
     state.store.upsert_channel_config(&row).await?;
     tracing::info!(app = %app.id, channel = channel.as_str(), mode = who.mode.as_str(), "channel configuration updated");
     Ok(HttpResponse::Ok().json(render(&row, specs)))
@@ -71,15 +58,7 @@ pub async fn list_channels(
     let data: Vec<Value> = rows
         .iter()
         .filter(|r| r.mode == who.mode.as_str())
-        .filter_map(|r| {
-            ChannelCode::parse(&r.channel)
-                .ok()
-                .map(|c| render(r, state.channels.get(c).params()))
-        })
+        .filter_map(|r| ChannelCode::parse(&r.channel).ok().map(|c| render(r, state.channels.get(c).params())))
         .collect();
-    Ok(HttpResponse::Ok().json(crate::render::list(
-        &format!("/v1/apps/{}/channels", app.id),
-        false,
-        data,
-    )))
+    Ok(HttpResponse::Ok().json(crate::render::list(&format!("/v1/apps/{}/channels", app.id), false, data)))
 }

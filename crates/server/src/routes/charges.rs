@@ -31,20 +31,8 @@ pub(crate) async fn owned_charge(
     }
 }
 
-pub(crate) async fn render_with_refunds(
-    state: &AppState,
-    c: &ChargeRow,
-) -> Result<Value, ApiError> {
-    let refunds = state
-        .store
-        .list_refunds(
-            &c.id,
-            PageRequest {
-                limit: 11,
-                ..Default::default()
-            },
-        )
-        .await?;
+pub(crate) async fn render_with_refunds(state: &AppState, c: &ChargeRow) -> Result<Value, ApiError> {
+    let refunds = state.store.list_refunds(&c.id, PageRequest { limit: 11, ..Default::default() }).await?;
     Ok(render::charge(c, &refunds.rows))
 }
 
@@ -55,10 +43,7 @@ pub async fn create(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let body = read_limited(payload, state.settings.body_limit).await?;
-    idempotency::run(&state, &who, &req, &body, || {
-        create_charge(&state, &who, &req, &body)
-    })
-    .await
+    idempotency::run(&state, &who, &req, &body, || create_charge(&state, &who, &req, &body)).await
 }
 
 async fn create_charge(
@@ -68,32 +53,19 @@ async fn create_charge(
     body: &[u8],
 ) -> Result<(StatusCode, Value), ApiError> {
     let fields = parse_object(req, body)?;
-    let input: NewChargeInput = serde_json::from_value(Value::Object(fields)).map_err(|e| {
-        ApiError::bad(
-            "invalid_body",
-            format!("Malformed charge request: {e}"),
-            None,
-        )
-    })?;
+    let input: NewChargeInput = serde_json::from_value(Value::Object(fields))
+        .map_err(|e| ApiError::bad("invalid_body", format!("Malformed charge request: {e}"), None))?;
     let now = now();
     let nc = NewCharge::parse(input, now)?;
     let app = authorize_app(state, who, nc.app.as_str(), req, body).await?;
     if !nc.channel.available_in(who.mode) {
         return Err(ParamError::unsupported(
             "channel",
-            format!(
-                "{} is not available in {} mode",
-                nc.channel.as_str(),
-                who.mode.as_str()
-            ),
+            format!("{} is not available in {} mode", nc.channel.as_str(), who.mode.as_str()),
         )
         .into());
     }
-    if let Some(existing) = state
-        .store
-        .get_charge_by_order_no(&app.id, who.livemode(), nc.order_no.as_str())
-        .await?
-    {
+    if let Some(existing) = state.store.get_charge_by_order_no(&app.id, who.livemode(), nc.order_no.as_str()).await? {
         return same_order(state, &existing, &nc).await;
     }
     let ctx = channel_ctx(state, &app.id, who.mode, nc.channel).await?;
@@ -128,15 +100,8 @@ async fn create_charge(
         time_expire: nc.time_expire,
         extra: nc.extra.clone(),
     };
-    let credential = state
-        .channels
-        .get(nc.channel)
-        .create_credential(&ctx, &charge)
-        .await?;
-    let row = NewChargeRow {
-        credential: credential.0.to_string(),
-        ..row
-    };
+    let credential = state.channels.get(nc.channel).create_credential(&ctx, &charge).await?;
+    let row = NewChargeRow { credential: credential.0.to_string(), ..row };
     if !state.store.insert_charge(&row).await? {
         // Lost a race with a concurrent request for the same order_no.
         let existing = state
@@ -146,21 +111,13 @@ async fn create_charge(
             .ok_or_else(|| ApiError::internal("order_no conflict without a row"))?;
         return same_order(state, &existing, &nc).await;
     }
-    let stored = state
-        .store
-        .get_charge_fresh(&row.id)
-        .await?
-        .ok_or_else(|| ApiError::internal("charge vanished"))?;
+    let stored = state.store.get_charge_fresh(&row.id).await?.ok_or_else(|| ApiError::internal("charge vanished"))?;
     Ok((StatusCode::OK, render::charge(&stored, &[])))
 }
 
 /// Ping++ SDKs retry a create on a 502, so the same order with the same terms
 /// returns the existing charge; different terms are a conflicting order_no.
-async fn same_order(
-    state: &AppState,
-    existing: &ChargeRow,
-    nc: &NewCharge,
-) -> Result<(StatusCode, Value), ApiError> {
+async fn same_order(state: &AppState, existing: &ChargeRow, nc: &NewCharge) -> Result<(StatusCode, Value), ApiError> {
     let same = existing.channel == nc.channel.as_str()
         && existing.amount == nc.amount.get()
         && existing.currency == nc.currency.as_str();
@@ -188,16 +145,9 @@ pub async fn retrieve(
     Ok(HttpResponse::Ok().json(render_with_refunds(&state, &c).await?))
 }
 
-pub async fn list(
-    state: web::Data<AppState>,
-    who: Authed,
-    req: HttpRequest,
-) -> Result<HttpResponse, ApiError> {
+pub async fn list(state: web::Data<AppState>, who: Authed, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let q = ListQuery::parse(req.query_string())?;
-    let app_id = q
-        .app_id()
-        .ok_or_else(|| ParamError::missing("app[id]"))?
-        .to_owned();
+    let app_id = q.app_id().ok_or_else(|| ParamError::missing("app[id]"))?.to_owned();
     let app = authorize_app(&state, &who, &app_id, &req, b"").await?;
     let filter = ChargeFilter {
         app_id: app.id.clone(),
@@ -216,8 +166,7 @@ pub async fn list(
             let app_id = app.id.clone();
             async move {
                 let c = st.store.get_charge(&id).await?;
-                Ok(c.filter(|c| c.app_id == app_id && c.livemode == live)
-                    .map(|c| c.seq))
+                Ok(c.filter(|c| c.app_id == app_id && c.livemode == live).map(|c| c.seq))
             }
         })
         .await?;
@@ -228,11 +177,7 @@ pub async fn list(
         .rows
         .iter()
         .map(|c| {
-            let mine: Vec<_> = refunds
-                .iter()
-                .filter(|r| r.charge_id == c.id)
-                .cloned()
-                .collect();
+            let mine: Vec<_> = refunds.iter().filter(|r| r.charge_id == c.id).cloned().collect();
             render::charge(c, &mine)
         })
         .collect();
@@ -257,31 +202,19 @@ pub async fn reverse(
             other => {
                 return Err(ApiError::bad(
                     "charge_not_reversible",
-                    format!(
-                        "Charge {} is {other}; only an unpaid charge can be reversed.",
-                        c.id
-                    ),
+                    format!("Charge {} is {other}; only an unpaid charge can be reversed.", c.id),
                     Some("id"),
                 ))
             }
         }
-        let channel =
-            unicharge_domain::ChannelCode::parse(&c.channel).map_err(ApiError::internal)?;
+        let channel = unicharge_domain::ChannelCode::parse(&c.channel).map_err(ApiError::internal)?;
         let ctx = channel_ctx(&state, &c.app_id, who.mode, channel).await?;
-        state
-            .channels
-            .get(channel)
-            .close(&ctx, &charge_ref(&c)?)
-            .await?;
-        let after =
-            apply_payment(&state, &c, unicharge_channels::PaymentStatus::Closed, now()).await?;
+        state.channels.get(channel).close(&ctx, &charge_ref(&c)?).await?;
+        let after = apply_payment(&state, &c, unicharge_channels::PaymentStatus::Closed, now()).await?;
         if after.status != "closed" {
             return Err(ApiError::bad(
                 "charge_not_reversible",
-                format!(
-                    "Charge {} became {} before it could be reversed.",
-                    c.id, after.status
-                ),
+                format!("Charge {} became {} before it could be reversed.", c.id, after.status),
                 Some("id"),
             ));
         }

@@ -14,12 +14,7 @@ pub async fn retrieve(
 ) -> Result<HttpResponse, ApiError> {
     let missing = || ApiError::not_found("event", path.as_str());
     EventId::parse(&path).ok_or_else(missing)?;
-    let e = state
-        .store
-        .get_event(&path)
-        .await?
-        .filter(|e| e.livemode == who.livemode())
-        .ok_or_else(missing)?;
+    let e = state.store.get_event(&path).await?.filter(|e| e.livemode == who.livemode()).ok_or_else(missing)?;
     match authorize_app(&state, &who, &e.app_id, &req, b"").await {
         Ok(_) => Ok(HttpResponse::Ok().json(render::event(&e))),
         Err(ApiError::NotFound { .. }) => Err(missing()),
@@ -27,11 +22,7 @@ pub async fn retrieve(
     }
 }
 
-pub async fn list(
-    state: web::Data<AppState>,
-    who: Authed,
-    req: HttpRequest,
-) -> Result<HttpResponse, ApiError> {
+pub async fn list(state: web::Data<AppState>, who: Authed, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let q = ListQuery::parse(req.query_string())?;
     let app_ids = match q.app_id() {
         Some(id) => vec![authorize_app(&state, &who, id, &req, b"").await?.id],
@@ -39,19 +30,12 @@ pub async fn list(
             let apps = state.store.list_apps(Some(&who.tenant_id)).await?;
             // Without app[id], a signature is still required when any of the
             // tenant's apps demands one; it may be made with any of their keys.
-            let keyed: Vec<_> = apps
-                .iter()
-                .filter_map(|a| a.rsa_public_key.as_deref())
-                .collect();
+            let keyed: Vec<_> = apps.iter().filter_map(|a| a.rsa_public_key.as_deref()).collect();
             if !keyed.is_empty() {
                 let tol = state.settings.signature_tolerance_secs;
-                let ok = keyed
-                    .iter()
-                    .any(|pem| verify_request_signature(pem, &req, b"", tol, now()).is_ok());
+                let ok = keyed.iter().any(|pem| verify_request_signature(pem, &req, b"", tol, now()).is_ok());
                 if !ok {
-                    return Err(ApiError::BadSignature(
-                        "Pingplusplus-Signature does not verify.",
-                    ));
+                    return Err(ApiError::BadSignature("Pingplusplus-Signature does not verify."));
                 }
             }
             apps.into_iter().map(|a| a.id).collect()
@@ -61,19 +45,12 @@ pub async fn list(
         None => None,
         Some(t) => Some(
             EventType::parse(t)
-                .ok_or_else(|| {
-                    ParamError::unsupported("type", format!("'{t}' is not an event type"))
-                })?
+                .ok_or_else(|| ParamError::unsupported("type", format!("'{t}' is not an event type")))?
                 .as_str()
                 .to_owned(),
         ),
     };
-    let filter = EventFilter {
-        app_ids: app_ids.clone(),
-        livemode: who.livemode(),
-        kind,
-        created: q.created()?,
-    };
+    let filter = EventFilter { app_ids: app_ids.clone(), livemode: who.livemode(), kind, created: q.created()? };
     let st = state.clone();
     let live = who.livemode();
     let page = q
@@ -82,10 +59,7 @@ pub async fn list(
             let app_ids = app_ids.clone();
             async move {
                 let e = st.store.get_event(&id).await?;
-                Ok(
-                    e.filter(|e| e.livemode == live && app_ids.contains(&e.app_id))
-                        .map(|e| e.seq),
-                )
+                Ok(e.filter(|e| e.livemode == live && app_ids.contains(&e.app_id)).map(|e| e.seq))
             }
         })
         .await?;

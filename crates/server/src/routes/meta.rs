@@ -22,14 +22,9 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
 }
 
 pub async fn openapi() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("application/json")
-        .body(OPENAPI)
+    HttpResponse::Ok().content_type("application/json").body(OPENAPI)
 }
 
 pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    Err(ApiError::NoRoute {
-        method: req.method().to_string(),
-        path: req.path().to_owned(),
-    })
+    Err(ApiError::NoRoute { method: req.method().to_string(), path: req.path().to_owned() })
 }

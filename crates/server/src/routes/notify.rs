@@ -48,70 +48,37 @@ async fn handle(
     payload: web::Payload,
 ) -> Result<(), String> {
     let mode = Mode::parse(mode).ok_or("unknown mode")?;
-    let body = read_limited(payload, state.settings.body_limit)
-        .await
-        .map_err(|e| e.to_string())?;
-    let ctx = channel_ctx(state, app_id, mode, code)
-        .await
-        .map_err(|e| e.to_string())?;
+    let body = read_limited(payload, state.settings.body_limit).await.map_err(|e| e.to_string())?;
+    let ctx = channel_ctx(state, app_id, mode, code).await.map_err(|e| e.to_string())?;
     let raw = RawNotify {
-        content_type: req
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned(),
+        content_type: req.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned(),
         headers: req
             .headers()
             .iter()
-            .filter_map(|(k, v)| {
-                v.to_str()
-                    .ok()
-                    .map(|v| (k.as_str().to_owned(), v.to_owned()))
-            })
+            .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str().to_owned(), v.to_owned())))
             .collect(),
         body: body.to_vec(),
     };
-    let outcome = state
-        .channels
-        .get(code)
-        .parse_notify(&ctx, &raw)
-        .map_err(|e| e.to_string())?;
+    let outcome = state.channels.get(code).parse_notify(&ctx, &raw).map_err(|e| e.to_string())?;
     match outcome {
         NotifyOutcome::Ignored => Ok(()),
-        NotifyOutcome::Charge {
-            order_no,
-            status,
-            amount,
-        } => {
+        NotifyOutcome::Charge { order_no, status, amount } => {
             let c = state
                 .store
                 .get_charge_by_order_no(app_id, mode.is_live(), &order_no)
                 .await
                 .map_err(|e| e.to_string())?
-                .ok_or_else(|| {
-                    format!("no charge with order_no {order_no} for this app and mode")
-                })?;
+                .ok_or_else(|| format!("no charge with order_no {order_no} for this app and mode"))?;
             if c.channel != code.as_str() {
                 return Err(format!("charge {} was not made on this channel", c.id));
             }
             if amount != c.amount {
-                return Err(format!(
-                    "amount {amount} does not match charge {} amount {}",
-                    c.id, c.amount
-                ));
+                return Err(format!("amount {amount} does not match charge {} amount {}", c.id, c.amount));
             }
-            apply_payment(state, &c, status, now())
-                .await
-                .map_err(|e: ApiError| e.to_string())?;
+            apply_payment(state, &c, status, now()).await.map_err(|e: ApiError| e.to_string())?;
             Ok(())
         }
-        NotifyOutcome::Refund {
-            refund_id,
-            order_no,
-            status,
-            amount,
-        } => {
+        NotifyOutcome::Refund { refund_id, order_no, status, amount } => {
             let r = state
                 .store
                 .get_refund(&refund_id)
@@ -124,18 +91,10 @@ async fn handle(
                 .await
                 .map_err(|e| e.to_string())?
                 .ok_or("refund without charge")?;
-            if c.app_id != app_id
-                || c.livemode != mode.is_live()
-                || c.order_no != order_no
-                || r.amount != amount
-            {
-                return Err(format!(
-                    "refund {refund_id} does not match the stored refund"
-                ));
+            if c.app_id != app_id || c.livemode != mode.is_live() || c.order_no != order_no || r.amount != amount {
+                return Err(format!("refund {refund_id} does not match the stored refund"));
             }
-            apply_refund(state, &r, status, now())
-                .await
-                .map_err(|e: ApiError| e.to_string())?;
+            apply_refund(state, &r, status, now()).await.map_err(|e: ApiError| e.to_string())?;
             Ok(())
         }
     }

@@ -37,18 +37,14 @@ async fn create_refund(
     if charge.status != "paid" {
         return Err(ApiError::bad(
             "charge_unpaid",
-            format!(
-                "Charge {} is {}; only a paid charge can be refunded.",
-                charge.id, charge.status
-            ),
+            format!("Charge {} is {}; only a paid charge can be refunded.", charge.id, charge.status),
             Some("id"),
         ));
     }
     let amount = match fields.get("amount") {
         None | Some(Value::Null) => None,
         Some(v) => Some(
-            unicharge_domain::charge::as_int(v)
-                .ok_or_else(|| ParamError::invalid("amount", "must be an integer"))?,
+            unicharge_domain::charge::as_int(v).ok_or_else(|| ParamError::invalid("amount", "must be an integer"))?,
         ),
     };
     let description = match fields.get("description") {
@@ -66,11 +62,7 @@ async fn create_refund(
         None => None,
         Some(s @ ("unsettled_funds" | "recharge_funds")) => Some(s.to_owned()),
         Some(_) => {
-            return Err(ParamError::unsupported(
-                "funding_source",
-                "use unsettled_funds or recharge_funds",
-            )
-            .into())
+            return Err(ParamError::unsupported("funding_source", "use unsettled_funds or recharge_funds").into())
         }
     };
     let refundable = charge.amount - charge.amount_refunded - charge.amount_refunding;
@@ -100,33 +92,19 @@ async fn create_refund(
         RefundReservation::Reserved { refund, charge } => (refund, charge),
         RefundReservation::NotRefundable(c) => {
             let left = c.amount - c.amount_refunded - c.amount_refunding;
-            return Err(ParamError::out_of_range(
-                "amount",
-                format!("at most {left} can still be refunded"),
-            )
-            .into());
+            return Err(ParamError::out_of_range("amount", format!("at most {left} can still be refunded")).into());
         }
-        RefundReservation::NotFound => {
-            return Err(ApiError::not_found("charge", charge.id.clone()))
-        }
+        RefundReservation::NotFound => return Err(ApiError::not_found("charge", charge.id.clone())),
     };
     let channel = ChannelCode::parse(&charge.channel).map_err(ApiError::internal)?;
     let ctx = channel_ctx(state, &charge.app_id, who.mode, channel).await?;
-    match state
-        .channels
-        .get(channel)
-        .refund(&ctx, &refund_ref(&refund, &charge)?)
-        .await
-    {
+    match state.channels.get(channel).refund(&ctx, &refund_ref(&refund, &charge)?).await {
         Ok(report) => apply_refund(state, &refund, report, now()).await,
         Err(ChannelError::Refused { code, message }) => {
             apply_refund(
                 state,
                 &refund,
-                RefundStatusReport::Failed {
-                    code: code.clone(),
-                    message: message.clone(),
-                },
+                RefundStatusReport::Failed { code: code.clone(), message: message.clone() },
                 now(),
             )
             .await?;
@@ -152,12 +130,7 @@ async fn owned_refund(
     let charge = owned_charge(state, who, charge_id, req, b"").await?;
     let missing = || ApiError::not_found("refund", refund_id);
     RefundId::parse(refund_id).ok_or_else(missing)?;
-    let r = state
-        .store
-        .get_refund(refund_id)
-        .await?
-        .filter(|r| r.charge_id == charge.id)
-        .ok_or_else(missing)?;
+    let r = state.store.get_refund(refund_id).await?.filter(|r| r.charge_id == charge.id).ok_or_else(missing)?;
     Ok((charge, r))
 }
 
@@ -185,25 +158,10 @@ pub async fn list(
         .page(|id| {
             let st = st.clone();
             let cid = cid.clone();
-            async move {
-                Ok(st
-                    .store
-                    .get_refund(&id)
-                    .await?
-                    .filter(|r| r.charge_id == cid)
-                    .map(|r| r.seq))
-            }
+            async move { Ok(st.store.get_refund(&id).await?.filter(|r| r.charge_id == cid).map(|r| r.seq)) }
         })
         .await?;
     let rows = state.store.list_refunds(&charge.id, page).await?;
-    let data = rows
-        .rows
-        .iter()
-        .map(|r| render::refund(r, &charge.order_no))
-        .collect();
-    Ok(HttpResponse::Ok().json(render::list(
-        &format!("/v1/charges/{}/refunds", charge.id),
-        rows.has_more,
-        data,
-    )))
+    let data = rows.rows.iter().map(|r| render::refund(r, &charge.order_no)).collect();
+    Ok(HttpResponse::Ok().json(render::list(&format!("/v1/charges/{}/refunds", charge.id), rows.has_more, data)))
 }
