@@ -21,12 +21,7 @@ fn boolean(c: impl IntoIden) -> ColumnDef {
 /// A monotonically increasing surrogate key: list endpoints page on it, since
 /// the public ids are random and `created` has only second resolution.
 fn seq(c: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(c)
-        .big_integer()
-        .not_null()
-        .auto_increment()
-        .primary_key()
-        .to_owned()
+    ColumnDef::new(c).big_integer().not_null().auto_increment().primary_key().to_owned()
 }
 
 #[async_trait::async_trait]
@@ -52,14 +47,7 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(
-            Index::create()
-                .name("apps_tenant")
-                .table(Apps::Table)
-                .col(Apps::TenantId)
-                .to_owned(),
-        )
-        .await?;
+        m.create_index(Index::create().name("apps_tenant").table(Apps::Table).col(Apps::TenantId).to_owned()).await?;
         m.create_table(
             Table::create()
                 .table(ApiKeys::Table)
@@ -74,12 +62,7 @@ impl MigrationTrait for Migration {
         )
         .await?;
         m.create_index(
-            Index::create()
-                .name("api_keys_hash")
-                .table(ApiKeys::Table)
-                .col(ApiKeys::KeyHash)
-                .unique()
-                .to_owned(),
+            Index::create().name("api_keys_hash").table(ApiKeys::Table).col(ApiKeys::KeyHash).unique().to_owned(),
         )
         .await?;
         m.create_table(
@@ -93,10 +76,7 @@ impl MigrationTrait for Migration {
                 .col(boolean(ChannelConfigs::Enabled))
                 .col(big(ChannelConfigs::Updated))
                 .primary_key(
-                    Index::create()
-                        .col(ChannelConfigs::AppId)
-                        .col(ChannelConfigs::Mode)
-                        .col(ChannelConfigs::Channel),
+                    Index::create().col(ChannelConfigs::AppId).col(ChannelConfigs::Mode).col(ChannelConfigs::Channel),
                 )
                 .to_owned(),
         )
@@ -123,6 +103,7 @@ impl MigrationTrait for Migration {
                 .col(text(Charges::Status))
                 .col(big(Charges::AmountRefunded))
                 .col(big(Charges::AmountRefunding))
+                .col(ColumnDef::new(Charges::RefundCount).integer().not_null())
                 .col(text_null(Charges::TransactionNo))
                 .col(text_null(Charges::FailureCode))
                 .col(text_null(Charges::FailureMsg))
@@ -133,15 +114,8 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(
-            Index::create()
-                .name("charges_id")
-                .table(Charges::Table)
-                .col(Charges::Id)
-                .unique()
-                .to_owned(),
-        )
-        .await?;
+        m.create_index(Index::create().name("charges_id").table(Charges::Table).col(Charges::Id).unique().to_owned())
+            .await?;
         m.create_index(
             Index::create()
                 .name("charges_order_no")
@@ -196,15 +170,8 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(
-            Index::create()
-                .name("refunds_id")
-                .table(Refunds::Table)
-                .col(Refunds::Id)
-                .unique()
-                .to_owned(),
-        )
-        .await?;
+        m.create_index(Index::create().name("refunds_id").table(Refunds::Table).col(Refunds::Id).unique().to_owned())
+            .await?;
         m.create_index(
             Index::create()
                 .name("refunds_charge")
@@ -230,15 +197,8 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(
-            Index::create()
-                .name("events_id")
-                .table(Events::Table)
-                .col(Events::Id)
-                .unique()
-                .to_owned(),
-        )
-        .await?;
+        m.create_index(Index::create().name("events_id").table(Events::Table).col(Events::Id).unique().to_owned())
+            .await?;
         // One event per (object, type): the last line of defence against a
         // duplicate notification emitting `charge.succeeded` twice.
         m.create_index(
@@ -268,11 +228,7 @@ impl MigrationTrait for Migration {
                 .col(boolean(IdempotencyKeys::Livemode))
                 .col(text(IdempotencyKeys::Key))
                 .col(text(IdempotencyKeys::RequestHash))
-                .col(
-                    ColumnDef::new(IdempotencyKeys::ResponseStatus)
-                        .integer()
-                        .null(),
-                )
+                .col(ColumnDef::new(IdempotencyKeys::ResponseStatus).integer().null())
                 .col(text_null(IdempotencyKeys::ResponseBody))
                 .col(big(IdempotencyKeys::Created))
                 .primary_key(
@@ -373,6 +329,7 @@ enum Charges {
     Status,
     AmountRefunded,
     AmountRefunding,
+    RefundCount,
     TransactionNo,
     FailureCode,
     FailureMsg,

@@ -111,3 +111,26 @@ async fn concurrent_duplicate_notifications_change_state_once() {
     assert!(results.iter().all(|r| r["status"] == "paid"));
     assert_eq!(app.events_for(id).await, vec!["charge.succeeded"]);
 }
+
+#[tokio::test]
+async fn a_dead_requests_idempotency_claim_is_taken_over_and_old_keys_purged() {
+    use unicharge_store::IdempotencyBegin;
+    let app = spawn().await;
+    let store = &app.state.store;
+    let t = &app.tenant.id;
+    assert_eq!(store.begin_idempotency(t, false, "k", "h", 1_000).await.expect("begin"), IdempotencyBegin::Started);
+    // The first request "died": no response was ever stored.
+    assert_eq!(store.begin_idempotency(t, false, "k", "h", 1_030).await.expect("begin"), IdempotencyBegin::InFlight);
+    assert_eq!(
+        store.begin_idempotency(t, false, "k", "other", 1_100).await.expect("begin"),
+        IdempotencyBegin::Mismatch
+    );
+    assert_eq!(store.begin_idempotency(t, false, "k", "h", 1_061).await.expect("begin"), IdempotencyBegin::Started);
+    store.finish_idempotency(t, false, "k", 200, "{}").await.expect("finish");
+    assert_eq!(
+        store.begin_idempotency(t, false, "k", "h", 9_999).await.expect("begin"),
+        IdempotencyBegin::Replay { status: 200, body: "{}".into() }
+    );
+    assert_eq!(store.purge_idempotency(2_000).await.expect("purge"), 1);
+    assert_eq!(store.begin_idempotency(t, false, "k", "h", 10_000).await.expect("begin"), IdempotencyBegin::Started);
+}

@@ -101,3 +101,48 @@ async fn refund_validation() {
     assert_eq!(ch["amount_refunded"], 0, "nothing was refunded");
     assert_eq!(ch["refunds"]["data"].as_array().expect("data").len(), 0);
 }
+
+#[tokio::test]
+async fn a_refund_that_cannot_reach_the_channel_fails_and_releases_its_amount() {
+    let app = spawn().await;
+    let key = &app.tenant.test_key;
+    let c = app.paid_charge(100).await;
+    let id = c["id"].as_str().expect("id");
+    let (mch, secret) = app.sandbox_key(&app.tenant.app).await;
+    let r = app
+        .http
+        .put(app.url(&format!("/v1/apps/{}/channels/sandbox", app.tenant.app)))
+        .bearer_auth(key)
+        .json(&json!({"params": {"mch_id": mch, "key": secret, "gateway_url": "ftp://nowhere"}}))
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(r.status(), 200);
+    let e = assert_error(
+        app.post_json(&format!("/v1/charges/{id}/refunds"), key, &json!({"amount": 40})).await,
+        402,
+        "channel_error",
+        None,
+    )
+    .await;
+    assert_eq!(e["error"]["code"], "channel_misconfigured");
+    let ch: Value = app.get(&format!("/v1/charges/{id}"), key).await.json().await.expect("json");
+    assert_eq!(ch["amount_refunded"], 0);
+    let refunds = ch["refunds"]["data"].as_array().expect("data");
+    assert_eq!(refunds.len(), 1);
+    assert_eq!(refunds[0]["status"], "failed");
+    assert_eq!(app.events_for(refunds[0]["id"].as_str().expect("id")).await, vec!["refund.failed"]);
+
+    // Fixed configuration: the whole amount is refundable again.
+    let r = app
+        .http
+        .put(app.url(&format!("/v1/apps/{}/channels/sandbox", app.tenant.app)))
+        .bearer_auth(key)
+        .json(&json!({"params": {"mch_id": mch, "key": secret}}))
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(r.status(), 200);
+    let ok = app.post_json(&format!("/v1/charges/{id}/refunds"), key, &json!({"amount": 100})).await;
+    assert_eq!(ok.status(), 200);
+}

@@ -6,7 +6,7 @@ use unicharge_domain::{Currency, Mode};
 pub struct ChannelContext {
     pub app_id: String,
     pub mode: Mode,
-    pub config: ChannelConfig,
+    pub config: std::sync::Arc<ChannelConfig>,
     /// Where the provider must send asynchronous notifications.
     pub notify_url: String,
     /// Base URL of the built-in sandbox provider on this server.

@@ -6,6 +6,7 @@ use crate::ApiError;
 use secrecy::SecretString;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use unicharge_channels::{ChannelConfig, ParamSpec};
 use unicharge_crypto::SecretSealer;
 use unicharge_domain::{ChannelCode, Mode, ParamError};
@@ -15,14 +16,20 @@ fn aad(app_id: &str, mode: Mode, channel: ChannelCode) -> String {
     format!("{app_id}/{}/{}", mode.as_str(), channel.as_str())
 }
 
+/// Which configuration: an app's channel in one mode.
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'a> {
+    pub app_id: &'a str,
+    pub mode: Mode,
+    pub channel: ChannelCode,
+}
+
 /// Splits and checks `params`, sealing the secret ones. Unknown names are
 /// refused so a typo cannot silently leave a channel half-configured.
 pub fn seal_config(
     sealer: &SecretSealer,
     specs: &[ParamSpec],
-    app_id: &str,
-    mode: Mode,
-    channel: ChannelCode,
+    target: Target<'_>,
     params: &Map<String, Value>,
     enabled: bool,
     now: i64,
@@ -48,6 +55,7 @@ pub fn seal_config(
             return Err(ParamError::missing(&format!("params[{}]", spec.name)));
         }
     }
+    let Target { app_id, mode, channel } = target;
     let sealed = sealer.seal(Value::Object(secret).to_string().as_bytes(), &aad(app_id, mode, channel));
     Ok(ChannelConfigRow {
         app_id: app_id.to_owned(),
@@ -71,16 +79,33 @@ pub fn open_config(sealer: &SecretSealer, row: &ChannelConfigRow) -> Result<Chan
 }
 
 /// The enabled configuration of a channel for an app and mode, if any.
+/// Decrypted configurations are cached briefly: charge creation is hot, and
+/// changes through the API or CLI invalidate the entry on this node.
 pub async fn load(
     state: &AppState,
     app_id: &str,
     mode: Mode,
     channel: ChannelCode,
-) -> Result<Option<ChannelConfig>, ApiError> {
+) -> Result<Option<Arc<ChannelConfig>>, ApiError> {
+    let cache_key = format!("{app_id}/{}/{}", mode.as_str(), channel.as_str());
+    if let Some(c) = state.channel_configs.get(&cache_key) {
+        return Ok(Some(c));
+    }
     match state.store.get_channel_config(app_id, mode.as_str(), channel.as_str()).await? {
-        Some(row) if row.enabled => Ok(Some(open_config(&state.sealer, &row)?)),
+        Some(row) if row.enabled => {
+            let cfg = Arc::new(open_config(&state.sealer, &row)?);
+            state.channel_configs.put(&cache_key, cfg.clone());
+            Ok(Some(cfg))
+        }
         Some(_) | None => Ok(None),
     }
+}
+
+/// Stores a configuration and drops this node's cached copy.
+pub async fn save(state: &AppState, row: &ChannelConfigRow) -> Result<(), ApiError> {
+    state.store.upsert_channel_config(row).await?;
+    state.forget_channel_config(&row.app_id, &row.mode, &row.channel);
+    Ok(())
 }
 
 /// What the API shows of a configuration: never the secrets, only their names.
@@ -109,13 +134,10 @@ pub async fn provision_sandbox(state: &AppState, app_id: &str, now: i64) -> Resu
     let row = seal_config(
         &state.sealer,
         unicharge_channels::sandbox::PARAMS,
-        app_id,
-        Mode::Test,
-        ChannelCode::Sandbox,
+        Target { app_id, mode: Mode::Test, channel: ChannelCode::Sandbox },
         &params,
         true,
         now,
     )?;
-    state.store.upsert_channel_config(&row).await?;
-    Ok(())
+    save(state, &row).await
 }

@@ -28,6 +28,7 @@ pub struct AppState {
     pub settings: Arc<ServerSettings>,
     pub(crate) keys: Arc<TtlCache<ApiKeyRow>>,
     pub(crate) apps: Arc<TtlCache<AppRow>>,
+    pub(crate) channel_configs: Arc<TtlCache<Arc<unicharge_channels::ChannelConfig>>>,
 }
 
 impl AppState {
@@ -50,6 +51,7 @@ impl AppState {
             // revoked key or an old request-signing key.
             keys: Arc::new(TtlCache::new(Duration::from_secs(30))),
             apps: Arc::new(TtlCache::new(Duration::from_secs(30))),
+            channel_configs: Arc::new(TtlCache::new(Duration::from_secs(30))),
         }
     }
 
@@ -70,6 +72,10 @@ impl AppState {
 
     pub fn forget_app(&self, id: &str) {
         self.apps.remove(id);
+    }
+
+    pub fn forget_channel_config(&self, app_id: &str, mode: &str, channel: &str) {
+        self.channel_configs.remove(&format!("{app_id}/{mode}/{channel}"));
     }
 
     pub fn forget_key(&self, hash: &str) {

@@ -50,6 +50,9 @@ pub struct PaidInfo {
 }
 
 /// The outcome of a compare-and-set on a charge's status.
+// Returned once per state change and matched at once, never stored in bulk,
+// so boxing the rows would only add allocations.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ChargeTransition {
     /// This call changed the state and wrote the event.
@@ -65,8 +68,9 @@ pub enum ChargeTransition {
 }
 
 impl Store {
-    /// Inserts a charge. `Ok(false)` means `(app, mode, order_no)` is taken.
-    pub async fn insert_charge(&self, r: &NewChargeRow) -> Result<bool, StoreError> {
+    /// Inserts a charge and returns it as stored, in one round trip.
+    /// `Ok(None)` means `(app, mode, order_no)` is taken.
+    pub async fn insert_charge(&self, r: &NewChargeRow) -> Result<Option<ChargeRow>, StoreError> {
         let am = charge::ActiveModel {
             id: Set(r.id.clone()),
             app_id: Set(r.app_id.clone()),
@@ -86,6 +90,7 @@ impl Store {
             status: Set("pending".into()),
             amount_refunded: Set(0),
             amount_refunding: Set(0),
+            refund_count: Set(0),
             transaction_no: Set(None),
             failure_code: Set(None),
             failure_msg: Set(None),
@@ -95,10 +100,10 @@ impl Store {
             time_settle: Set(None),
             ..Default::default()
         };
-        match charge::Entity::insert(am).exec_without_returning(&self.writer).await {
-            Ok(_) => Ok(true),
+        match charge::Entity::insert(am).exec_with_returning(&self.writer).await {
+            Ok(row) => Ok(Some(row)),
             Err(e) => match e.sql_err() {
-                Some(SqlErr::UniqueConstraintViolation(_)) => Ok(false),
+                Some(SqlErr::UniqueConstraintViolation(_)) => Ok(None),
                 _ => Err(e.into()),
             },
         }
@@ -171,6 +176,7 @@ impl Store {
     ) -> Result<ChargeTransition, StoreError> {
         let update = charge::Entity::update_many()
             .col_expr(C::Status, Expr::value("failed"))
+            .col_expr(C::Credential, Expr::value("{}"))
             .col_expr(C::FailureCode, Expr::value(Some(code.to_owned())))
             .col_expr(C::FailureMsg, Expr::value(Some(msg.to_owned())));
         self.transition(id, "failed", update, event).await

@@ -6,6 +6,9 @@ use crate::{Store, StoreError};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 
+/// Seconds after which an unfinished claim is presumed dead.
+pub const STALE_AFTER: i64 = 60;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IdempotencyBegin {
     /// This request owns the key and must call `finish_idempotency`.
@@ -42,6 +45,21 @@ impl Store {
         if inserted == 1 {
             return Ok(IdempotencyBegin::Started);
         }
+        // A claim whose request died with its process would block the key
+        // forever; after STALE_AFTER seconds a retry takes it over.
+        let taken = idempotency_key::Entity::update_many()
+            .col_expr(C::Created, Expr::value(now))
+            .filter(C::TenantId.eq(tenant_id))
+            .filter(C::Livemode.eq(livemode))
+            .filter(C::Key.eq(key))
+            .filter(C::RequestHash.eq(request_hash))
+            .filter(C::ResponseStatus.is_null())
+            .filter(C::Created.lt(now - STALE_AFTER))
+            .exec(&self.writer)
+            .await?;
+        if taken.rows_affected == 1 {
+            return Ok(IdempotencyBegin::Started);
+        }
         let row = idempotency_key::Entity::find_by_id((tenant_id.to_owned(), livemode, key.to_owned()))
             .one(&self.writer)
             .await?;
@@ -74,6 +92,12 @@ impl Store {
             .exec(&self.writer)
             .await?;
         Ok(())
+    }
+
+    /// Deletes records older than `before`; keys are honoured for a day.
+    pub async fn purge_idempotency(&self, before: i64) -> Result<u64, StoreError> {
+        let res = idempotency_key::Entity::delete_many().filter(C::Created.lt(before)).exec(&self.writer).await?;
+        Ok(res.rows_affected)
     }
 
     /// Forgets a key whose request failed on our side, so that a retry with

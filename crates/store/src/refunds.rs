@@ -10,6 +10,9 @@ use crate::{ChargeRow, EventRow, Page, PageRequest, RefundRow, Store, StoreError
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
 
+// Returned once per state change and matched at once, never stored in bulk,
+// so boxing the rows would only add allocations.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum RefundReservation {
     Reserved {
@@ -21,6 +24,9 @@ pub enum RefundReservation {
     NotFound,
 }
 
+// Returned once per state change and matched at once, never stored in bulk,
+// so boxing the rows would only add allocations.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum RefundCompletion {
     Applied { refund: RefundRow, charge: ChargeRow, event: EventRow },
@@ -33,6 +39,7 @@ impl Store {
         let txn = self.writer.begin().await?;
         let res = charge::Entity::update_many()
             .col_expr(CC::AmountRefunding, Expr::col(CC::AmountRefunding).add(r.amount))
+            .col_expr(CC::RefundCount, Expr::col(CC::RefundCount).add(1))
             .filter(CC::Id.eq(r.charge_id.as_str()))
             .filter(CC::Status.eq("paid"))
             .filter(

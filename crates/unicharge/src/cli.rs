@@ -232,15 +232,13 @@ pub async fn run_channel(state: &AppState, cmd: ChannelCmd) -> anyhow::Result<()
             let row = channel_settings::seal_config(
                 &state.sealer,
                 specs,
-                &s.app,
-                m,
-                channel,
+                channel_settings::Target { app_id: &s.app, mode: m, channel },
                 &params,
                 !s.disable,
                 unicharge_server::auth::now(),
             )
             .map_err(|e| anyhow!("{e}"))?;
-            state.store.upsert_channel_config(&row).await?;
+            channel_settings::save(state, &row).await.map_err(api)?;
             println!("{}", channel_settings::render(&row, specs));
         }
         ChannelCmd::List { app } => {

@@ -62,16 +62,13 @@ fn pick(env: &dyn Fn(&str) -> Option<String>, name: &str, file: Option<String>) 
     }
 }
 
-fn parse_num<T: std::str::FromStr>(
+fn parse_num<T: std::str::FromStr + ToString>(
     env: &dyn Fn(&str) -> Option<String>,
     name: &str,
     file: Option<T>,
     default: T,
     expected: &str,
-) -> Result<T, ConfigError>
-where
-    T: ToString,
-{
+) -> Result<T, ConfigError> {
     match pick(env, name, file.map(|v| v.to_string())) {
         None => Ok(default),
         Some((src, v)) => v.parse().map_err(|_| bad(&src, &v, expected)),

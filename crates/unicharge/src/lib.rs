@@ -53,6 +53,22 @@ pub async fn build_state(cfg: &Config) -> anyhow::Result<AppState> {
     Ok(AppState::new(store, Channels::new(http), actix_web::web::Data::new(sandbox), sealer, hasher, settings))
 }
 
+/// Periodic housekeeping: idempotency keys are honoured for 24 hours.
+pub fn spawn_maintenance(state: AppState) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            let cutoff = unicharge_server::auth::now() - 24 * 3600;
+            match state.store.purge_idempotency(cutoff).await {
+                Ok(n) if n > 0 => tracing::info!(purged = n, "expired idempotency keys removed"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "idempotency purge failed"),
+            }
+        }
+    });
+}
+
 /// Binds the listen address and starts serving.
 pub fn start(cfg: &Config, state: AppState) -> anyhow::Result<actix_web::dev::Server> {
     let listener = TcpListener::bind(cfg.listen).with_context(|| format!("cannot listen on {}", cfg.listen))?;

@@ -52,6 +52,7 @@ async fn serve(cfg: Config, state: AppState) -> anyhow::Result<()> {
     if cfg.redis_url.is_some() {
         tracing::info!("redis configured; the database remains the source of truth");
     }
+    unicharge::spawn_maintenance(state.clone());
     let server = unicharge::start(&cfg, state)?;
     // Printed, not logged: the key is shown to the operator once and must
     // never reach a log pipeline.
@@ -61,7 +62,6 @@ async fn serve(cfg: Config, state: AppState) -> anyhow::Result<()> {
         println!("First start: created a demo app with every channel enabled in test mode.");
         println!("  app id:          {app}");
         println!("  test secret key: {key}   (shown once; `unicharge key create` makes more)");
-        println!("  dashboard:       {}/dashboard", cfg.public_url);
     }
     server.await?;
     Ok(())

@@ -4,7 +4,7 @@
 
 use crate::auth::{authorize_app, now, Authed};
 use crate::body::{parse_object, read_limited};
-use crate::channel_settings::{render, seal_config};
+use crate::channel_settings::{render, seal_config, Target};
 use crate::state::AppState;
 use crate::ApiError;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -41,8 +41,15 @@ pub async fn put_channel(
         Some(_) => return Err(ParamError::invalid("enabled", "must be a boolean").into()),
     };
     let specs = state.channels.get(channel).params();
-    let row = seal_config(&state.sealer, specs, &app.id, who.mode, channel, &params, enabled, now())?;
-    state.store.upsert_channel_config(&row).await?;
+    let row = seal_config(
+        &state.sealer,
+        specs,
+        Target { app_id: &app.id, mode: who.mode, channel },
+        &params,
+        enabled,
+        now(),
+    )?;
+    crate::channel_settings::save(&state, &row).await?;
     tracing::info!(app = %app.id, channel = channel.as_str(), mode = who.mode.as_str(), "channel configuration updated");
     Ok(HttpResponse::Ok().json(render(&row, specs)))
 }

@@ -32,6 +32,9 @@ pub(crate) async fn owned_charge(
 }
 
 pub(crate) async fn render_with_refunds(state: &AppState, c: &ChargeRow) -> Result<Value, ApiError> {
+    if c.refund_count == 0 {
+        return Ok(render::charge(c, &[]));
+    }
     let refunds = state.store.list_refunds(&c.id, PageRequest { limit: 11, ..Default::default() }).await?;
     Ok(render::charge(c, &refunds.rows))
 }
@@ -43,21 +46,24 @@ pub async fn create(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let body = read_limited(payload, state.settings.body_limit).await?;
-    idempotency::run(&state, &who, &req, &body, || create_charge(&state, &who, &req, &body)).await
+    let fields = parse_object(&req, &body)?;
+    // Authenticate the app (and its request signature) before claiming the
+    // idempotency key, so a refused signature is never stored and replayed.
+    let app_id = unicharge_domain::charge::parse_app(fields.get("app"))?;
+    let app = authorize_app(&state, &who, app_id.as_str(), &req, &body).await?;
+    idempotency::run(&state, &who, &req, &body, || create_charge(&state, &who, &app.id, fields)).await
 }
 
 async fn create_charge(
     state: &AppState,
     who: &Authed,
-    req: &HttpRequest,
-    body: &[u8],
+    app_id: &str,
+    fields: serde_json::Map<String, Value>,
 ) -> Result<(StatusCode, Value), ApiError> {
-    let fields = parse_object(req, body)?;
     let input: NewChargeInput = serde_json::from_value(Value::Object(fields))
         .map_err(|e| ApiError::bad("invalid_body", format!("Malformed charge request: {e}"), None))?;
     let now = now();
     let nc = NewCharge::parse(input, now)?;
-    let app = authorize_app(state, who, nc.app.as_str(), req, body).await?;
     if !nc.channel.available_in(who.mode) {
         return Err(ParamError::unsupported(
             "channel",
@@ -65,13 +71,25 @@ async fn create_charge(
         )
         .into());
     }
-    if let Some(existing) = state.store.get_charge_by_order_no(&app.id, who.livemode(), nc.order_no.as_str()).await? {
-        return same_order(state, &existing, &nc).await;
-    }
-    let ctx = channel_ctx(state, &app.id, who.mode, nc.channel).await?;
+    let ctx = channel_ctx(state, app_id, who.mode, nc.channel).await?;
+    let id = ChargeId::generate().into_string();
+    let charge = unicharge_channels::ChargeRef {
+        charge_id: id.clone(),
+        order_no: nc.order_no.as_str().to_owned(),
+        amount: nc.amount.get(),
+        currency: nc.currency,
+        subject: nc.subject.clone(),
+        body: nc.body.clone(),
+        client_ip: nc.client_ip.clone(),
+        time_expire: nc.time_expire,
+        extra: nc.extra.clone(),
+    };
+    // The credential is built before the row is written: a channel failure
+    // then leaves nothing behind, and the tenant can simply retry.
+    let credential = state.channels.get(nc.channel).create_credential(&ctx, &charge).await?;
     let row = NewChargeRow {
-        id: ChargeId::generate().into_string(),
-        app_id: app.id.clone(),
+        id,
+        app_id: app_id.to_owned(),
         livemode: who.livemode(),
         channel: nc.channel.as_str().to_owned(),
         order_no: nc.order_no.as_str().to_owned(),
@@ -83,36 +101,23 @@ async fn create_charge(
         extra: Value::Object(nc.extra.clone()).to_string(),
         metadata: Value::Object(nc.metadata.clone()).to_string(),
         description: nc.description.clone(),
-        credential: "{}".into(),
+        credential: credential.0.to_string(),
         created: now,
         time_expire: nc.time_expire,
     };
-    // The credential is built before the row is written: a channel failure
-    // then leaves nothing behind, and the tenant can simply retry.
-    let charge = unicharge_channels::ChargeRef {
-        charge_id: row.id.clone(),
-        order_no: row.order_no.clone(),
-        amount: row.amount,
-        currency: nc.currency,
-        subject: nc.subject.clone(),
-        body: nc.body.clone(),
-        client_ip: nc.client_ip.clone(),
-        time_expire: nc.time_expire,
-        extra: nc.extra.clone(),
-    };
-    let credential = state.channels.get(nc.channel).create_credential(&ctx, &charge).await?;
-    let row = NewChargeRow { credential: credential.0.to_string(), ..row };
-    if !state.store.insert_charge(&row).await? {
-        // Lost a race with a concurrent request for the same order_no.
-        let existing = state
-            .store
-            .get_charge_by_order_no(&app.id, who.livemode(), nc.order_no.as_str())
-            .await?
-            .ok_or_else(|| ApiError::internal("order_no conflict without a row"))?;
-        return same_order(state, &existing, &nc).await;
+    match state.store.insert_charge(&row).await? {
+        Some(stored) => Ok((StatusCode::OK, render::charge(&stored, &[]))),
+        None => {
+            // The order number is taken: by a retry of this very order, or
+            // by a different one.
+            let existing = state
+                .store
+                .get_charge_by_order_no(app_id, who.livemode(), nc.order_no.as_str())
+                .await?
+                .ok_or_else(|| ApiError::internal("order_no conflict without a row"))?;
+            same_order(state, &existing, &nc).await
+        }
     }
-    let stored = state.store.get_charge_fresh(&row.id).await?.ok_or_else(|| ApiError::internal("charge vanished"))?;
-    Ok((StatusCode::OK, render::charge(&stored, &[])))
 }
 
 /// Ping++ SDKs retry a create on a 502, so the same order with the same terms
@@ -171,7 +176,7 @@ pub async fn list(state: web::Data<AppState>, who: Authed, req: HttpRequest) -> 
         })
         .await?;
     let rows = state.store.list_charges(&filter, page).await?;
-    let ids: Vec<String> = rows.rows.iter().map(|c| c.id.clone()).collect();
+    let ids: Vec<String> = rows.rows.iter().filter(|c| c.refund_count > 0).map(|c| c.id.clone()).collect();
     let refunds = state.store.refunds_for_charges(&ids).await?;
     let data = rows
         .rows

@@ -100,6 +100,19 @@ async fn create_refund(
     let ctx = channel_ctx(state, &charge.app_id, who.mode, channel).await?;
     match state.channels.get(channel).refund(&ctx, &refund_ref(&refund, &charge)?).await {
         Ok(report) => apply_refund(state, &refund, report, now()).await,
+        Err(ChannelError::Config(m)) => {
+            // Nothing reached the provider, so the refund certainly failed.
+            let (code, message) =
+                ("channel_misconfigured".to_owned(), format!("The channel is not configured correctly: {m}"));
+            apply_refund(
+                state,
+                &refund,
+                RefundStatusReport::Failed { code: code.clone(), message: message.clone() },
+                now(),
+            )
+            .await?;
+            Err(ApiError::Channel { code, message })
+        }
         Err(ChannelError::Refused { code, message }) => {
             apply_refund(
                 state,

@@ -26,6 +26,8 @@ pub struct Model {
     /// Sum of refunds still pending at the channel; reserved so concurrent
     /// refunds cannot together exceed the amount paid.
     pub amount_refunding: i64,
+    /// Refunds ever created, so reads can skip the refunds query when zero.
+    pub refund_count: i32,
     pub transaction_no: Option<String>,
     pub failure_code: Option<String>,
     pub failure_msg: Option<String>,
