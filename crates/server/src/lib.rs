@@ -23,8 +23,12 @@ use std::net::TcpListener;
 
 /// Starts serving on an already-bound listener (tests bind port 0).
 pub fn serve(listener: TcpListener, state: AppState, workers: usize) -> std::io::Result<Server> {
-    let data = web::Data::new(state);
+    let workers = workers.max(1);
     let server = HttpServer::new(move || {
+        // Built on the worker's own thread: see `Store::for_worker`.
+        let mut local = state.clone();
+        local.store = state.store.for_worker(workers as u32);
+        let data = web::Data::new(local);
         let sandbox = data.sandbox.clone();
         App::new()
             .app_data(data.clone())
@@ -39,7 +43,7 @@ pub fn serve(listener: TcpListener, state: AppState, workers: usize) -> std::io:
             .configure(|cfg| unicharge_sandboxes::sandbox::configure(cfg, sandbox))
             .configure(routes::configure)
     })
-    .workers(workers.max(1))
+    .workers(workers)
     .backlog(2048)
     .listen(listener)?
     .run();

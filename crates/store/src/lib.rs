@@ -67,6 +67,8 @@ pub struct Store {
     writer: DatabaseConnection,
     reader: DatabaseConnection,
     backend: Backend,
+    /// Kept so each HTTP worker can open a pool of its own (see `for_worker`).
+    pg: Option<(sqlx::postgres::PgConnectOptions, u32)>,
 }
 
 impl Store {
