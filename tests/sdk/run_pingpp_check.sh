@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# Run the official Ping++ Python SDK (pingpp==2.7.2 from PyPI) against a real
+# Unicharge server: once for an app without request signing, once for an app
+# with the SDK's sample RSA key registered, so every request is signed.
+#
+# Run from the repository root (or anywhere: it changes to the root itself):
+#     bash tests/sdk/run_pingpp_check.sh
+#
+# Environment:
+#   UNICHARGE_BIN           server binary (default target/release/unicharge;
+#                           built with `cargo build --release -p unicharge`
+#                           when it is the default and missing)
+#   UNICHARGE_DATABASE_URL  passed through: unset means embedded SQLite in a
+#                           throwaway data directory; CI sets it to a fresh
+#                           PostgreSQL database
+#   PINGPP_SDK_PYTHON       optional: a python that already has pingpp==2.7.2
+#                           (skips creating a venv and installing from PyPI)
+#
+# Needs python3 with the venv module (and network access to PyPI unless
+# PINGPP_SDK_PYTHON is set). Exits non-zero if either run fails.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$ROOT"
+SDK_DIR="$ROOT/tests/sdk"
+KEY_DIR="$SDK_DIR/keys"
+
+log() { printf '[pingpp-sdk] %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+command -v python3 >/dev/null 2>&1 || die "python3 is required"
+
+# ---------------------------------------------------------------- the binary
+DEFAULT_BIN="target/release/unicharge"
+BIN="${UNICHARGE_BIN:-$DEFAULT_BIN}"
+if [ ! -x "$BIN" ]; then
+  if [ "$BIN" = "$DEFAULT_BIN" ]; then
+    log "building $BIN"
+    cargo build --release -p unicharge
+  fi
+  [ -x "$BIN" ] || die "no executable server binary at $BIN (set UNICHARGE_BIN)"
+fi
+case "$BIN" in /*) ;; *) BIN="$ROOT/$BIN" ;; esac
+
+# ------------------------------------------------------- scratch and cleanup
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/unicharge-sdk.XXXXXX")"
+SERVER_PID=""
+cleanup() {
+  local rc=$?
+  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill "$SERVER_PID" 2>/dev/null || true
+    for _ in $(seq 1 50); do
+      kill -0 "$SERVER_PID" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -9 "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
+  if [ "$rc" -ne 0 ] && [ -s "$WORK/server.log" ]; then
+    log "last lines of the server log ($WORK/server.log):"
+    tail -n 40 "$WORK/server.log" >&2 || true
+  fi
+  rm -rf "$WORK"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Loopback traffic must never go through a proxy (requests and urllib honour
+# HTTP_PROXY otherwise).
+export NO_PROXY="127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}"
+export no_proxy="$NO_PROXY"
+
+# -------------------------------------------------------------------- the SDK
+if [ -n "${PINGPP_SDK_PYTHON:-}" ]; then
+  PY="$PINGPP_SDK_PYTHON"
+else
+  log "installing pingpp==2.7.2 into a throwaway venv"
+  python3 -m venv "$WORK/venv"
+  PY="$WORK/venv/bin/python"
+  # pingpp 2.7.2 declares pycryptodome (its RSA request signing) and requests
+  # as dependencies, so this one install is enough.
+  "$PY" -m pip install --quiet --disable-pip-version-check pingpp==2.7.2
+fi
+"$PY" -c 'import pingpp, Crypto.Signature.PKCS1_v1_5; assert pingpp.VERSION == "2.7.2", pingpp.VERSION' ||
+  die "$PY does not have pingpp 2.7.2 with pycryptodome"
+
+# ----------------------------------------------------------------- the server
+PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
+BASE="http://127.0.0.1:$PORT"
+export UNICHARGE_DATA_DIR="$WORK/data"
+export UNICHARGE_LISTEN="127.0.0.1:$PORT"
+export UNICHARGE_PUBLIC_URL="$BASE"
+mkdir -p "$UNICHARGE_DATA_DIR"
+if [ -n "${UNICHARGE_DATABASE_URL:-}" ]; then
+  log "database: ${UNICHARGE_DATABASE_URL%%://*} (UNICHARGE_DATABASE_URL)"
+else
+  log "database: embedded SQLite under $UNICHARGE_DATA_DIR"
+fi
+
+# `app create --json` prints one JSON object on stdout:
+#   {"tenant":"ten_…","app":"app_…","secret_keys":{"test":"sk_test_…","live":"sk_live_…"}}
+json_field() { # json_field FILE python-expression-on-d
+  "$PY" -c 'import json, sys
+lines = [l for l in open(sys.argv[1]) if l.lstrip().startswith("{")]
+if not lines: sys.exit("no JSON object on stdout")
+d = json.loads(lines[-1])
+print(eval(sys.argv[2], {"d": d}))' "$1" "$2"
+}
+
+create_app() { # create_app OUTFILE ARGS...
+  local out="$1"; shift
+  if ! "$BIN" app create "$@" --json >"$out" 2>"$out.err"; then
+    return 1
+  fi
+}
+
+log "creating app sdk-check"
+create_app "$WORK/app1.json" --name sdk-check ||
+  { cat "$WORK/app1.json" "$WORK/app1.json.err" >&2; die "unicharge app create --name sdk-check failed"; }
+APP1="$(json_field "$WORK/app1.json" 'd["app"]')" || die "cannot read the app id from: $(cat "$WORK/app1.json")"
+KEY1="$(json_field "$WORK/app1.json" 'd["secret_keys"]["test"]')" || die "cannot read the test key from: $(cat "$WORK/app1.json")"
+
+# `--rsa-public-key` takes the PEM itself or `@path` to read a file (the
+# documented form). Fall back to a bare path in case the CLI takes a path.
+PUBKEY="$KEY_DIR/python_your_rsa_public_key.pem"
+PRIVKEY="$KEY_DIR/python_your_rsa_private_key.pem"
+log "creating app sdk-signed with the SDK's sample RSA public key"
+if ! create_app "$WORK/app2.json" --name sdk-signed --rsa-public-key "@$PUBKEY"; then
+  log "'--rsa-public-key @FILE' was refused ($(tail -n 1 "$WORK/app2.json.err")); retrying with a bare path"
+  create_app "$WORK/app2.json" --name sdk-signed --rsa-public-key "$PUBKEY" ||
+    { cat "$WORK/app2.json" "$WORK/app2.json.err" >&2; die "unicharge app create --name sdk-signed failed"; }
+fi
+APP2="$(json_field "$WORK/app2.json" 'd["app"]')" || die "cannot read the app id from: $(cat "$WORK/app2.json")"
+KEY2="$(json_field "$WORK/app2.json" 'd["secret_keys"]["test"]')" || die "cannot read the test key from: $(cat "$WORK/app2.json")"
+
+log "starting $BIN serve on $BASE"
+"$BIN" serve >"$WORK/server.log" 2>&1 &
+SERVER_PID=$!
+
+"$PY" - "$BASE/ready" "$SERVER_PID" <<'EOF' || die "the server did not become ready (GET /ready -> 200) within 30 s"
+import os, sys, time, urllib.request, urllib.error
+url, pid = sys.argv[1], int(sys.argv[2])
+opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+deadline = time.monotonic() + 30
+last = "no answer"
+while time.monotonic() < deadline:
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        sys.exit("[pingpp-sdk] the server exited during start-up")
+    try:
+        with opener.open(url, timeout=2) as r:
+            if r.status == 200:
+                sys.exit(0)
+            last = "HTTP %d" % r.status
+    except urllib.error.HTTPError as e:
+        last = "HTTP %d" % e.code
+    except Exception as e:
+        last = repr(e)
+    time.sleep(0.2)
+sys.exit("[pingpp-sdk] GET %s: %s" % (url, last))
+EOF
+log "server ready"
+
+rc=0
+log "run 1/2: app $APP1, unsigned requests"
+"$PY" "$SDK_DIR/pingpp_sdk_check.py" --base "$BASE" --key "$KEY1" --app "$APP1" || rc=$?
+log "run 2/2: app $APP2, requests signed with keys/python_your_rsa_private_key.pem"
+"$PY" "$SDK_DIR/pingpp_sdk_check.py" --base "$BASE" --key "$KEY2" --app "$APP2" --private-key "$PRIVKEY" || rc=$?
+
+if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+  log "the server exited during the checks"
+  rc=1
+fi
+if [ "$rc" -eq 0 ]; then
+  log "both runs passed"
+else
+  log "FAILED (exit $rc)"
+fi
+exit "$rc"
