@@ -2,6 +2,7 @@
 //! database (SQLite by default; PostgreSQL with UNICHARGE_TEST_POSTGRES).
 
 mod auth;
+mod cache;
 mod charges;
 mod concurrency;
 mod events;

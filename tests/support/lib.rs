@@ -17,7 +17,9 @@ pub struct TestApp {
     pub http: Client,
     /// The default tenant and its app.
     pub tenant: Tenant,
+    pub cfg: Config,
     dir: PathBuf,
+    owns_dir: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -30,7 +32,9 @@ pub struct Tenant {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
+        if self.owns_dir {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
     }
 }
 
@@ -83,13 +87,28 @@ pub async fn spawn_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     let mut cfg =
         Config::load_with(None, &|k| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())).expect("config");
     tweak(&mut cfg);
+    let mut app = start(cfg, listener, dir, true).await;
+    app.tenant = app.new_tenant("Acme").await;
+    app
+}
+
+async fn start(cfg: Config, listener: std::net::TcpListener, dir: PathBuf, owns_dir: bool) -> TestApp {
+    let port = listener.local_addr().expect("addr").port();
     let state = unicharge::build_state(&cfg).await.expect("state");
     let server = unicharge_server::serve(listener, state.clone(), cfg.workers).expect("serve");
     tokio::spawn(server);
     let http = Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-    let mut app = TestApp { base: format!("http://127.0.0.1:{port}"), state, http, tenant: placeholder(), dir };
-    app.tenant = app.new_tenant("Acme").await;
-    app
+    TestApp { base: format!("http://127.0.0.1:{port}"), state, http, tenant: placeholder(), cfg, dir, owns_dir }
+}
+
+/// A second node on the same database, data directory and master key.
+pub async fn spawn_peer(first: &TestApp) -> TestApp {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let mut cfg = first.cfg.clone();
+    cfg.listen = listener.local_addr().expect("addr");
+    let mut peer = start(cfg, listener, first.dir.clone(), false).await;
+    peer.tenant = first.tenant.clone();
+    peer
 }
 
 fn placeholder() -> Tenant {

@@ -110,7 +110,15 @@ impl Store {
     }
 
     pub async fn get_charge(&self, id: &str) -> Result<Option<ChargeRow>, StoreError> {
-        Ok(charge::Entity::find().filter(C::Id.eq(id)).one(&self.reader).await?)
+        if let Some(hit) = self.charges.get(id) {
+            return Ok(Some(hit));
+        }
+        let seen = self.charges.generation();
+        let row = charge::Entity::find().filter(C::Id.eq(id)).one(&self.reader).await?;
+        if let Some(r) = &row {
+            self.charges.fill(r, seen);
+        }
+        Ok(row)
     }
 
     /// Reads through the writer, for decisions right after a write where a
@@ -216,7 +224,9 @@ impl Store {
             });
         }
         let ev = insert_event(&txn, event(&row)).await?;
+        self.notify_charge_change(&txn, id).await?;
         txn.commit().await?;
+        self.charge_changed(id);
         Ok(ChargeTransition::Applied { charge: row, event: ev })
     }
 }

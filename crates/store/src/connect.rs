@@ -47,6 +47,8 @@ impl Store {
                 reader: SqlxSqliteConnector::from_sqlx_sqlite_pool(reader),
                 backend: crate::Backend::Sqlite,
                 pg: None,
+                // SQLite is embedded in one process: local invalidation is complete.
+                charges: std::sync::Arc::new(crate::cache::ChargeCache::new(true)),
             })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pg_opts = PgConnectOptions::from_str(url).map_err(|e| StoreError::Connect(e.to_string()))?;
@@ -63,6 +65,8 @@ impl Store {
                 reader: conn,
                 backend: crate::Backend::Postgres,
                 pg: Some((pg_opts, max)),
+                // Off until `spawn_cache_listener` hears other nodes' changes.
+                charges: std::sync::Arc::new(crate::cache::ChargeCache::new(false)),
             })
         } else {
             Err(StoreError::Connect("the database URL must start with sqlite: or postgres:".into()))
@@ -83,9 +87,47 @@ impl Store {
                     .acquire_timeout(Duration::from_secs(30))
                     .connect_lazy_with(opts.clone());
                 let conn = SqlxPostgresConnector::from_sqlx_postgres_pool(pool);
-                Store { writer: conn.clone(), reader: conn, backend: self.backend, pg: self.pg.clone() }
+                Store {
+                    writer: conn.clone(),
+                    reader: conn,
+                    backend: self.backend,
+                    pg: self.pg.clone(),
+                    charges: self.charges.clone(),
+                }
             }
         }
+    }
+
+    /// On PostgreSQL, listens for other nodes' charge changes and keeps the
+    /// charge cache coherent; the cache is off whenever the listener is not
+    /// connected. A no-op on SQLite.
+    pub fn spawn_cache_listener(&self) {
+        let Some((opts, _)) = self.pg.clone() else { return };
+        let cache = self.charges.clone();
+        tokio::spawn(async move {
+            loop {
+                let pool = PgPoolOptions::new().max_connections(1).connect_lazy_with(opts.clone());
+                match sqlx::postgres::PgListener::connect_with(&pool).await {
+                    Ok(mut listener) => match listener.listen(crate::cache::CHANNEL).await {
+                        Ok(()) => {
+                            cache.set_enabled(true);
+                            loop {
+                                match listener.try_recv().await {
+                                    Ok(Some(n)) => cache.invalidate(n.payload()),
+                                    // Connection lost: notifications may be missed.
+                                    Ok(None) | Err(_) => break,
+                                }
+                            }
+                            cache.set_enabled(false);
+                            tracing::warn!("charge cache listener disconnected; cache off until it reconnects");
+                        }
+                        Err(e) => tracing::warn!(error = %e, "charge cache listener could not LISTEN"),
+                    },
+                    Err(e) => tracing::warn!(error = %e, "charge cache listener could not connect"),
+                }
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        });
     }
 
     /// Applies pending migrations. Safe to call on every start.

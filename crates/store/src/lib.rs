@@ -8,6 +8,7 @@
 
 pub mod entity;
 
+mod cache;
 mod charges;
 mod connect;
 mod events;
@@ -69,11 +70,42 @@ pub struct Store {
     backend: Backend,
     /// Kept so each HTTP worker can open a pool of its own (see `for_worker`).
     pg: Option<(sqlx::postgres::PgConnectOptions, u32)>,
+    charges: std::sync::Arc<cache::ChargeCache>,
 }
 
 impl Store {
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// After a committed change to a charge row: drop it from this node's
+    /// cache (other nodes learn of it through `pg_notify`).
+    pub(crate) fn charge_changed(&self, id: &str) {
+        self.charges.invalidate(id);
+    }
+
+    /// Inside a state-change transaction on PostgreSQL: tells every node's
+    /// cache listener, at commit, that the charge changed.
+    pub(crate) async fn notify_charge_change<C: sea_orm::ConnectionTrait>(
+        &self,
+        conn: &C,
+        id: &str,
+    ) -> Result<(), StoreError> {
+        if self.backend == Backend::Postgres {
+            conn.execute_raw(sea_orm::Statement::from_sql_and_values(
+                sea_orm::DbBackend::Postgres,
+                "SELECT pg_notify($1, $2)",
+                [cache::CHANNEL.into(), id.into()],
+            ))
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Whether charge reads are being served from the cache (on PostgreSQL,
+    /// only while the cross-node invalidation listener is connected).
+    pub fn charge_cache_active(&self) -> bool {
+        self.charges.is_enabled()
     }
 
     pub async fn ping(&self) -> Result<(), StoreError> {

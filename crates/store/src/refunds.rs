@@ -85,7 +85,9 @@ impl Store {
             .one(&txn)
             .await?
             .ok_or_else(|| StoreError::Corrupt("refund vanished after insert".into()))?;
+        self.notify_charge_change(&txn, &r.charge_id).await?;
         txn.commit().await?;
+        self.charge_changed(&r.charge_id);
         Ok(RefundReservation::Reserved { refund, charge: ch })
     }
 
@@ -148,7 +150,9 @@ impl Store {
             .await?
             .ok_or_else(|| StoreError::Corrupt("refund without charge".into()))?;
         let ev = insert_event(&txn, event(&rf, &ch)).await?;
+        self.notify_charge_change(&txn, &ch.id).await?;
         txn.commit().await?;
+        self.charge_changed(&ch.id);
         Ok(RefundCompletion::Applied { refund: rf, charge: ch, event: ev })
     }
 

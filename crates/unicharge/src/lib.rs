@@ -33,6 +33,7 @@ pub async fn build_state(cfg: &Config) -> anyhow::Result<AppState> {
             .await
             .context("cannot connect to the database")?;
     store.migrate().await.context("database migration failed")?;
+    store.spawn_cache_listener();
     let http = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(5))
         .timeout(Duration::from_secs(30))
