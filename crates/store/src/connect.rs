@@ -111,12 +111,10 @@ impl Store {
                     Ok(mut listener) => match listener.listen(crate::cache::CHANNEL).await {
                         Ok(()) => {
                             cache.set_enabled(true);
-                            loop {
-                                match listener.try_recv().await {
-                                    Ok(Some(n)) => cache.invalidate(n.payload()),
-                                    // Connection lost: notifications may be missed.
-                                    Ok(None) | Err(_) => break,
-                                }
+                            // `Ok(None)` or an error means the connection was lost and
+                            // notifications may have been missed.
+                            while let Ok(Some(n)) = listener.try_recv().await {
+                                cache.invalidate(n.payload());
                             }
                             cache.set_enabled(false);
                             tracing::warn!("charge cache listener disconnected; cache off until it reconnects");
