@@ -111,6 +111,7 @@ impl MigrationTrait for Migration {
                 .col(big_null(Charges::TimePaid))
                 .col(big(Charges::TimeExpire))
                 .col(big_null(Charges::TimeSettle))
+                .col(big_null(Charges::NextQueryAt))
                 .to_owned(),
         )
         .await?;
@@ -142,7 +143,7 @@ impl MigrationTrait for Migration {
                 .name("charges_pending_sweep")
                 .table(Charges::Table)
                 .col(Charges::Status)
-                .col(Charges::Created)
+                .col(Charges::NextQueryAt)
                 .to_owned(),
         )
         .await?;
@@ -337,6 +338,7 @@ enum Charges {
     TimePaid,
     TimeExpire,
     TimeSettle,
+    NextQueryAt,
 }
 #[derive(DeriveIden)]
 enum Refunds {

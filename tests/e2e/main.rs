@@ -9,4 +9,5 @@ mod events;
 mod notify;
 mod refunds;
 mod signing;
+mod sweep;
 mod validation;

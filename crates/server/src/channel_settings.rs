@@ -119,7 +119,7 @@ pub fn render(row: &ChannelConfigRow, specs: &[ParamSpec]) -> Value {
         "livemode": row.mode == "live",
         "enabled": row.enabled,
         "params": params,
-        "secrets_set": secrets,
+        "secret_params": secrets,
         "updated": row.updated,
     })
 }

@@ -13,6 +13,7 @@ pub mod payments;
 pub mod render;
 mod routes;
 mod state;
+pub mod sweep;
 
 pub use error::ApiError;
 pub use routes::OPENAPI;

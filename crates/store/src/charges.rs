@@ -29,6 +29,7 @@ pub struct NewChargeRow {
     pub credential: String,
     pub created: i64,
     pub time_expire: i64,
+    pub next_query_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -98,6 +99,7 @@ impl Store {
             time_paid: Set(None),
             time_expire: Set(r.time_expire),
             time_settle: Set(None),
+            next_query_at: Set(r.next_query_at),
             ..Default::default()
         };
         match charge::Entity::insert(am).exec_with_returning(&self.writer).await {
@@ -159,6 +161,27 @@ impl Store {
         paginate(charge::Entity::find().filter(cond), C::Seq, page, &self.reader).await
     }
 
+    /// Pending charges whose channel should be asked about them now.
+    pub async fn due_charge_queries(&self, now: i64, limit: u64) -> Result<Vec<ChargeRow>, StoreError> {
+        Ok(charge::Entity::find()
+            .filter(C::Status.eq("pending"))
+            .filter(C::NextQueryAt.lte(now))
+            .order_by_asc(C::NextQueryAt)
+            .limit(limit)
+            .all(&self.writer)
+            .await?)
+    }
+
+    /// Sets when to ask next (`None`: stop asking).
+    pub async fn reschedule_charge_query(&self, id: &str, next: Option<i64>) -> Result<(), StoreError> {
+        charge::Entity::update_many()
+            .col_expr(C::NextQueryAt, Expr::value(next))
+            .filter(C::Id.eq(id))
+            .exec(&self.writer)
+            .await?;
+        Ok(())
+    }
+
     /// `pending → paid`, writing `event` in the same transaction.
     pub async fn mark_charge_paid(
         &self,
@@ -210,7 +233,12 @@ impl Store {
         event: impl FnOnce(&ChargeRow) -> NewEvent,
     ) -> Result<ChargeTransition, StoreError> {
         let txn = self.writer.begin().await?;
-        let res = update.filter(C::Id.eq(id)).filter(C::Status.eq("pending")).exec(&txn).await?;
+        let res = update
+            .col_expr(C::NextQueryAt, Expr::value(Option::<i64>::None))
+            .filter(C::Id.eq(id))
+            .filter(C::Status.eq("pending"))
+            .exec(&txn)
+            .await?;
         let Some(row) = charge::Entity::find().filter(C::Id.eq(id)).one(&txn).await? else {
             txn.rollback().await?;
             return Ok(ChargeTransition::NotFound);

@@ -178,13 +178,15 @@ impl Store {
             .await?)
     }
 
-    pub async fn pending_refunds(&self, limit: u64) -> Result<Vec<RefundRow>, StoreError> {
+    /// Refunds still pending that were created at or before `created_before`.
+    pub async fn pending_refunds(&self, created_before: i64, limit: u64) -> Result<Vec<RefundRow>, StoreError> {
         use sea_orm::{QueryOrder, QuerySelect};
         Ok(refund::Entity::find()
             .filter(C::Status.eq("pending"))
+            .filter(C::Created.lte(created_before))
             .order_by_asc(C::Seq)
             .limit(limit)
-            .all(&self.reader)
+            .all(&self.writer)
             .await?)
     }
 }

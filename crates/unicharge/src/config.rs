@@ -18,6 +18,7 @@ pub struct Config {
     pub signature_tolerance_secs: i64,
     pub body_limit: usize,
     pub sandbox_time_scale: u32,
+    pub sweep_interval_secs: u64,
     pub log_format: LogFormat,
 }
 
@@ -42,6 +43,7 @@ struct FileConfig {
     signature_tolerance_secs: Option<i64>,
     body_limit: Option<usize>,
     sandbox_time_scale: Option<u32>,
+    sweep_interval_secs: Option<u64>,
     log_format: Option<String>,
 }
 
@@ -130,6 +132,8 @@ impl Config {
         let body_limit = parse_num(env, "body_limit", fc.body_limit, 64 * 1024, "a size in bytes")?;
         let sandbox_time_scale =
             parse_num(env, "sandbox_time_scale", fc.sandbox_time_scale, 1, "a whole number ≥ 1")?.max(1);
+        let sweep_interval_secs =
+            parse_num(env, "sweep_interval_secs", fc.sweep_interval_secs, 30, "whole seconds ≥ 1")?.max(1);
         let log_format = match pick(env, "log_format", fc.log_format) {
             None => LogFormat::Text,
             Some((_, v)) if v == "text" => LogFormat::Text,
@@ -151,6 +155,7 @@ impl Config {
             signature_tolerance_secs,
             body_limit,
             sandbox_time_scale,
+            sweep_interval_secs,
             log_format,
         })
     }

@@ -104,6 +104,9 @@ async fn create_charge(
         credential: credential.0.to_string(),
         created: now,
         time_expire: nc.time_expire,
+        // Notifications can be lost: if none has settled the charge by then,
+        // the sweeper asks the channel.
+        next_query_at: Some(now + crate::sweep::FIRST_QUERY_AFTER_SECS),
     };
     match state.store.insert_charge(&row).await? {
         Some(stored) => Ok((StatusCode::OK, render::charge(&stored, &[]))),

@@ -35,6 +35,9 @@ pub struct Model {
     pub time_paid: Option<i64>,
     pub time_expire: i64,
     pub time_settle: Option<i64>,
+    /// When the sweeper should next ask the channel about this pending
+    /// charge; NULL once it is settled or given up on.
+    pub next_query_at: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
