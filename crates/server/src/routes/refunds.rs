@@ -100,28 +100,14 @@ async fn create_refund(
     let ctx = channel_ctx(state, &charge.app_id, who.mode, channel).await?;
     match state.channels.get(channel).refund(&ctx, &refund_ref(&refund, &charge)?).await {
         Ok(report) => apply_refund(state, &refund, report, now()).await,
-        Err(ChannelError::Config(m)) => {
-            // Nothing reached the provider, so the refund certainly failed.
-            let (code, message) =
-                ("channel_misconfigured".to_owned(), format!("The channel is not configured correctly: {m}"));
-            apply_refund(
-                state,
-                &refund,
-                RefundStatusReport::Failed { code: code.clone(), message: message.clone() },
-                now(),
-            )
-            .await?;
-            Err(ApiError::Channel { code, message })
-        }
-        Err(ChannelError::Refused { code, message }) => {
-            apply_refund(
-                state,
-                &refund,
-                RefundStatusReport::Failed { code: code.clone(), message: message.clone() },
-                now(),
-            )
-            .await?;
-            Err(ApiError::Channel { code, message })
+        // Refused by the provider, or never sent: the refund certainly failed.
+        Err(e @ (ChannelError::Config(_) | ChannelError::Refused { .. })) => {
+            let err = ApiError::from(e);
+            if let ApiError::Channel { code, message } = &err {
+                let failed = RefundStatusReport::Failed { code: code.clone(), message: message.clone() };
+                apply_refund(state, &refund, failed, now()).await?;
+            }
+            Err(err)
         }
         Err(e) => {
             // Unknown outcome: the refund stays pending with its amount
