@@ -11,3 +11,4 @@ mod refunds;
 mod signing;
 mod sweep;
 mod validation;
+mod webhooks;

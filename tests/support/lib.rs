@@ -3,6 +3,8 @@
 //! database when `UNICHARGE_TEST_POSTGRES` names an admin URL), then speaks
 //! HTTP to it.
 
+pub mod receiver;
+
 use reqwest::{Client, Response};
 use secrecy::ExposeSecret;
 use serde_json::{json, Value};
@@ -97,6 +99,7 @@ async fn start(cfg: Config, listener: std::net::TcpListener, dir: PathBuf, owns_
     let state = unicharge::build_state(&cfg).await.expect("state");
     let server = unicharge_server::serve(listener, state.clone(), cfg.workers).expect("serve");
     tokio::spawn(server);
+    unicharge::spawn_dispatcher(&cfg, &state).expect("dispatcher");
     let http = Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
     TestApp { base: format!("http://127.0.0.1:{port}"), state, http, tenant: placeholder(), cfg, dir, owns_dir }
 }

@@ -70,6 +70,8 @@ prefixed_id!(EventId, "evt_");
 prefixed_id!(AppId, "app_");
 prefixed_id!(TenantId, "ten_");
 prefixed_id!(ApiKeyId, "key_");
+prefixed_id!(WebhookEndpointId, "we_");
+prefixed_id!(DeliveryId, "dlv_");
 
 #[cfg(test)]
 mod tests {

@@ -93,6 +93,7 @@ pub async fn apply_payment(
     };
     match outcome {
         ChargeTransition::Applied { charge, event } => {
+            state.wakeup.wake();
             tracing::info!(charge = %charge.id, status = %charge.status, event = %event.id, "charge state changed");
             Ok(charge)
         }
@@ -137,6 +138,7 @@ pub async fn apply_refund(
     };
     match outcome {
         RefundCompletion::Applied { refund, event, .. } => {
+            state.wakeup.wake();
             tracing::info!(refund = %refund.id, status = %refund.status, event = %event.id, "refund state changed");
             Ok(refund)
         }

@@ -3,6 +3,7 @@
 //! are always objects, never arrays or null.
 
 use serde_json::{json, Map, Value};
+use unicharge_store::webhooks::DeliveryRow;
 use unicharge_store::{ChargeRow, EventRow, RefundRow};
 
 fn object_or_empty(text: &str) -> Value {
@@ -79,16 +80,28 @@ pub fn refund(r: &RefundRow, charge_order_no: &str) -> Value {
     })
 }
 
-pub fn event(e: &EventRow) -> Value {
-    let object: Value = serde_json::from_str(&e.data).unwrap_or(Value::Null);
+/// The event, plus its webhook deliveries (a Unicharge addition; SDKs
+/// ignore fields they do not know).
+pub fn event(e: &EventRow, deliveries: &[DeliveryRow]) -> Value {
+    let mut v = unicharge_webhooks::event_object(e);
+    let ds: Vec<Value> = deliveries.iter().filter(|d| d.event_id == e.id).map(delivery).collect();
+    v["webhook_deliveries"] = Value::Array(ds);
+    v
+}
+
+pub fn delivery(d: &DeliveryRow) -> Value {
     json!({
-        "id": e.id,
-        "object": "event",
-        "livemode": e.livemode,
-        "created": e.created,
-        "type": e.kind,
-        "data": { "object": object },
-        "pending_webhooks": e.pending_webhooks,
-        "request": e.request_id,
+        "id": d.id,
+        "object": "webhook_delivery",
+        "endpoint": d.endpoint_id,
+        "status": d.status,
+        "attempts": d.attempts,
+        "next_attempt_at": (d.status == "pending").then_some(d.next_attempt_at / 1000),
+        "last_status_code": d.last_status,
+        "last_error": d.last_error,
+        "last_response": d.last_response,
+        "last_latency_ms": d.last_latency_ms,
+        "created": d.created,
+        "delivered_at": d.delivered_at.map(|t| t / 1000),
     })
 }

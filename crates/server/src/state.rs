@@ -15,6 +15,8 @@ pub struct ServerSettings {
     pub signature_tolerance_secs: i64,
     /// Largest accepted request body.
     pub body_limit: usize,
+    /// Let live-mode webhook endpoints point at non-public addresses.
+    pub webhook_allow_private_live: bool,
 }
 
 /// Shared by every request handler.
@@ -26,6 +28,10 @@ pub struct AppState {
     pub sealer: Arc<SecretSealer>,
     pub hasher: Arc<KeyedHasher>,
     pub settings: Arc<ServerSettings>,
+    /// Wakes this node's webhook dispatcher when an event is written.
+    pub wakeup: unicharge_webhooks::Wakeup,
+    /// Signs `X-Pingplusplus-Signature`; its public half is published.
+    pub platform_key: Arc<unicharge_crypto::RsaSigner>,
     pub(crate) keys: Arc<TtlCache<ApiKeyRow>>,
     pub(crate) apps: Arc<TtlCache<AppRow>>,
     pub(crate) channel_configs: Arc<TtlCache<Arc<unicharge_channels::ChannelConfig>>>,
@@ -39,6 +45,7 @@ impl AppState {
         sealer: SecretSealer,
         hasher: KeyedHasher,
         settings: ServerSettings,
+        platform_key: unicharge_crypto::RsaSigner,
     ) -> Self {
         Self {
             store,
@@ -47,6 +54,8 @@ impl AppState {
             sealer: Arc::new(sealer),
             hasher: Arc::new(hasher),
             settings: Arc::new(settings),
+            wakeup: unicharge_webhooks::Wakeup::default(),
+            platform_key: Arc::new(platform_key),
             // Short TTLs bound how long another node keeps honouring a
             // revoked key or an old request-signing key.
             keys: Arc::new(TtlCache::new(Duration::from_secs(30))),

@@ -28,6 +28,8 @@ pub struct EventFilter {
 
 pub(crate) async fn insert_event<Conn: ConnectionTrait>(conn: &Conn, e: NewEvent) -> Result<EventRow, StoreError> {
     let data = crate::json_text(&e.data);
+    let pending =
+        crate::webhooks::fan_out(conn, &e.id, &e.app_id, e.livemode, &e.kind, &e.object_id, e.created).await?;
     let am = event::ActiveModel {
         id: Set(e.id.clone()),
         app_id: Set(e.app_id.clone()),
@@ -35,8 +37,7 @@ pub(crate) async fn insert_event<Conn: ConnectionTrait>(conn: &Conn, e: NewEvent
         kind: Set(e.kind.clone()),
         object_id: Set(e.object_id.clone()),
         data: Set(data),
-        // Webhook endpoints arrive with the dispatcher; until then nothing waits.
-        pending_webhooks: Set(0),
+        pending_webhooks: Set(pending),
         request_id: Set(e.request_id.clone()),
         created: Set(e.created),
         ..Default::default()

@@ -15,6 +15,7 @@ mod events;
 mod idempotency;
 mod refunds;
 mod tenancy;
+pub mod webhooks;
 
 pub use charges::{ChargeFilter, ChargeTransition, NewChargeRow, PaidInfo};
 pub use connect::{Backend, StoreOptions};

@@ -19,6 +19,11 @@ pub struct Config {
     pub body_limit: usize,
     pub sandbox_time_scale: u32,
     pub sweep_interval_secs: u64,
+    pub webhook_timeout_secs: u64,
+    /// Retry delays, e.g. "15s,1m,4m,10m,30m,1h,2h,6h,15h".
+    pub webhook_schedule: unicharge_webhooks::RetrySchedule,
+    pub webhook_allow_private: bool,
+    pub node_id: String,
     pub log_format: LogFormat,
 }
 
@@ -44,6 +49,11 @@ struct FileConfig {
     body_limit: Option<usize>,
     sandbox_time_scale: Option<u32>,
     sweep_interval_secs: Option<u64>,
+    webhook_timeout_secs: Option<u64>,
+    webhook_schedule: Option<String>,
+    webhook_time_scale: Option<u32>,
+    webhook_allow_private: Option<bool>,
+    node_id: Option<String>,
     log_format: Option<String>,
 }
 
@@ -134,6 +144,19 @@ impl Config {
             parse_num(env, "sandbox_time_scale", fc.sandbox_time_scale, 1, "a whole number ≥ 1")?.max(1);
         let sweep_interval_secs =
             parse_num(env, "sweep_interval_secs", fc.sweep_interval_secs, 30, "whole seconds ≥ 1")?.max(1);
+        let webhook_timeout_secs =
+            parse_num(env, "webhook_timeout_secs", fc.webhook_timeout_secs, 10, "whole seconds ≥ 1")?.max(1);
+        let time_scale = parse_num(env, "webhook_time_scale", fc.webhook_time_scale, 1, "a whole number ≥ 1")?.max(1);
+        let webhook_schedule = match pick(env, "webhook_schedule", fc.webhook_schedule) {
+            None => unicharge_webhooks::RetrySchedule { time_scale, ..Default::default() },
+            Some((src, v)) => unicharge_webhooks::RetrySchedule::parse(&v, time_scale)
+                .ok_or_else(|| bad(&src, &v, "expected delays like 15s,1m,4m,1h"))?,
+        };
+        let webhook_allow_private =
+            parse_num(env, "webhook_allow_private", fc.webhook_allow_private, false, "true or false")?;
+        let node_id = pick(env, "node_id", fc.node_id)
+            .map(|p| p.1)
+            .unwrap_or_else(|| format!("{}-{}", listen.port(), std::process::id()));
         let log_format = match pick(env, "log_format", fc.log_format) {
             None => LogFormat::Text,
             Some((_, v)) if v == "text" => LogFormat::Text,
@@ -156,6 +179,10 @@ impl Config {
             body_limit,
             sandbox_time_scale,
             sweep_interval_secs,
+            webhook_timeout_secs,
+            webhook_schedule,
+            webhook_allow_private,
+            node_id,
             log_format,
         })
     }

@@ -50,8 +50,56 @@ pub async fn build_state(cfg: &Config) -> anyhow::Result<AppState> {
         public_url: cfg.public_url.clone(),
         signature_tolerance_secs: cfg.signature_tolerance_secs,
         body_limit: cfg.body_limit,
+        webhook_allow_private_live: cfg.webhook_allow_private,
     };
-    Ok(AppState::new(store, Channels::new(http), actix_web::web::Data::new(sandbox), sealer, hasher, settings))
+    let platform = platform_key(&store, &sealer).await?;
+    Ok(AppState::new(
+        store,
+        Channels::new(http),
+        actix_web::web::Data::new(sandbox),
+        sealer,
+        hasher,
+        settings,
+        platform,
+    ))
+}
+
+/// The platform's RSA key for `X-Pingplusplus-Signature`: generated once,
+/// sealed in the settings table, the same on every node.
+async fn platform_key(store: &Store, sealer: &SecretSealer) -> anyhow::Result<unicharge_crypto::RsaSigner> {
+    const NAME: &str = "platform_rsa_key";
+    let sealed = match store.get_setting(NAME).await? {
+        Some(s) => s,
+        None => {
+            let pem = unicharge_crypto::generate_rsa_2048_pkcs8_pem().context("generating the platform key")?;
+            store.get_or_init_setting(NAME, &sealer.seal(pem.as_bytes(), NAME)).await?
+        }
+    };
+    let pem = sealer.open(&sealed, NAME).context("opening the platform key (wrong master key?)")?;
+    let pem = String::from_utf8(pem).context("platform key is not text")?;
+    unicharge_crypto::RsaSigner::parse(&pem).context("platform key")
+}
+
+/// Starts this node's webhook dispatcher.
+pub fn spawn_dispatcher(cfg: &Config, state: &AppState) -> anyhow::Result<()> {
+    let dcfg = unicharge_webhooks::DispatcherConfig {
+        node_id: cfg.node_id.clone(),
+        schedule: cfg.webhook_schedule.clone(),
+        timeout: Duration::from_secs(cfg.webhook_timeout_secs),
+        lease: Duration::from_secs(cfg.webhook_timeout_secs * 3 + 30),
+        allow_private_live: cfg.webhook_allow_private,
+        ..Default::default()
+    };
+    let d = unicharge_webhooks::Dispatcher::new(
+        state.store.clone(),
+        state.sealer.clone(),
+        dcfg,
+        Some(state.platform_key.clone()),
+        state.wakeup.clone(),
+    )
+    .context("building the webhook dispatcher")?;
+    d.spawn();
+    Ok(())
 }
 
 /// Periodic housekeeping: idempotency keys are honoured for 24 hours.

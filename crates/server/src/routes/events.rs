@@ -16,7 +16,10 @@ pub async fn retrieve(
     EventId::parse(&path).ok_or_else(missing)?;
     let e = state.store.get_event(&path).await?.filter(|e| e.livemode == who.livemode()).ok_or_else(missing)?;
     match authorize_app(&state, &who, &e.app_id, &req, b"").await {
-        Ok(_) => Ok(HttpResponse::Ok().json(render::event(&e))),
+        Ok(_) => {
+            let ds = state.store.deliveries_for_event(&e.id).await?;
+            Ok(HttpResponse::Ok().json(render::event(&e, &ds)))
+        }
         Err(ApiError::NotFound { .. }) => Err(missing()),
         Err(err) => Err(err),
     }
@@ -64,6 +67,8 @@ pub async fn list(state: web::Data<AppState>, who: Authed, req: HttpRequest) -> 
         })
         .await?;
     let rows = state.store.list_events(&filter, page).await?;
-    let data = rows.rows.iter().map(render::event).collect();
+    let ids: Vec<String> = rows.rows.iter().map(|e| e.id.clone()).collect();
+    let ds = state.store.deliveries_for_events(&ids).await?;
+    let data = rows.rows.iter().map(|e| render::event(e, &ds)).collect();
     Ok(HttpResponse::Ok().json(render::list("/v1/events", rows.has_more, data)))
 }

@@ -11,3 +11,6 @@ pub mod idempotency_key;
 pub mod refund;
 pub mod setting;
 pub mod tenant;
+pub mod webhook_attempt;
+pub mod webhook_delivery;
+pub mod webhook_endpoint;

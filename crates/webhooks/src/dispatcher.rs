@@ -1,0 +1,214 @@
+use crate::{outbound, payload, secrets, RetrySchedule};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::{Notify, Semaphore};
+use unicharge_crypto::{RsaSigner, SecretSealer};
+use unicharge_store::webhooks::{AttemptOutcome, AttemptRecord, DeliveryRow};
+use unicharge_store::Store;
+
+#[derive(Debug, Clone)]
+pub struct DispatcherConfig {
+    /// Names this node in leases and attempt records.
+    pub node_id: String,
+    pub schedule: RetrySchedule,
+    /// A receiver that has not answered by then has failed the attempt.
+    pub timeout: Duration,
+    /// Must exceed `timeout`: past it another node may take the delivery over.
+    pub lease: Duration,
+    pub batch: u64,
+    /// Deliveries in flight at once on this node.
+    pub concurrency: usize,
+    /// Without a wake-up, how often to look for due deliveries.
+    pub poll_interval: Duration,
+    /// Allow live-mode endpoints on non-public addresses (local development).
+    pub allow_private_live: bool,
+    /// How much of a response body is kept.
+    pub max_response_bytes: usize,
+}
+
+impl Default for DispatcherConfig {
+    fn default() -> Self {
+        Self {
+            node_id: format!("node-{}", std::process::id()),
+            schedule: RetrySchedule::default(),
+            timeout: Duration::from_secs(10),
+            lease: Duration::from_secs(60),
+            batch: 64,
+            concurrency: 64,
+            poll_interval: Duration::from_millis(500),
+            allow_private_live: false,
+            max_response_bytes: 2048,
+        }
+    }
+}
+
+/// Wakes the dispatcher now instead of at its next poll.
+#[derive(Clone, Default)]
+pub struct Wakeup(Arc<Notify>);
+
+impl Wakeup {
+    pub fn wake(&self) {
+        self.0.notify_one();
+    }
+}
+
+pub struct Dispatcher {
+    store: Store,
+    sealer: Arc<SecretSealer>,
+    http: reqwest::Client,
+    cfg: DispatcherConfig,
+    platform: Option<Arc<RsaSigner>>,
+    wakeup: Wakeup,
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+impl Dispatcher {
+    pub fn new(
+        store: Store,
+        sealer: Arc<SecretSealer>,
+        cfg: DispatcherConfig,
+        platform: Option<Arc<RsaSigner>>,
+        wakeup: Wakeup,
+    ) -> Result<Self, reqwest::Error> {
+        let http = reqwest::Client::builder()
+            // A redirect is a failed delivery: following it could send the
+            // signed event somewhere the tenant never configured.
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(cfg.timeout)
+            .connect_timeout(cfg.timeout)
+            .pool_max_idle_per_host(cfg.concurrency)
+            .user_agent("Unicharge-Webhooks/0.1")
+            .build()?;
+        Ok(Self { store, sealer, http, cfg, platform, wakeup })
+    }
+
+    /// Runs until the process exits.
+    pub fn spawn(self) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(self.run())
+    }
+
+    async fn run(self) {
+        let me = Arc::new(self);
+        let slots = Arc::new(Semaphore::new(me.cfg.concurrency));
+        loop {
+            let free = slots.available_permits() as u64;
+            let claimed = if free == 0 {
+                Vec::new()
+            } else {
+                let now = now_ms();
+                let lease_until = now + me.cfg.lease.as_millis() as i64;
+                match me.store.claim_deliveries(&me.cfg.node_id, now, lease_until, me.cfg.batch.min(free)).await {
+                    Ok(rows) => rows,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "claiming webhook deliveries failed");
+                        Vec::new()
+                    }
+                }
+            };
+            if claimed.is_empty() {
+                tokio::select! {
+                    _ = tokio::time::sleep(me.cfg.poll_interval) => {}
+                    _ = me.wakeup.0.notified() => {}
+                }
+                continue;
+            }
+            for d in claimed {
+                let Ok(permit) = slots.clone().acquire_owned().await else { return };
+                let me = me.clone();
+                tokio::spawn(async move {
+                    if let Err(e) = me.deliver(&d).await {
+                        tracing::warn!(delivery = %d.id, error = %e, "webhook delivery could not be recorded");
+                    }
+                    drop(permit);
+                });
+            }
+        }
+    }
+
+    async fn deliver(&self, d: &DeliveryRow) -> Result<(), unicharge_store::StoreError> {
+        let started = Instant::now();
+        let rec = match self.attempt(d).await {
+            Ok((status, response)) => AttemptRecord {
+                status: Some(status),
+                latency_ms: started.elapsed().as_millis() as i32,
+                response: Some(response),
+                error: (!(200..300).contains(&status)).then(|| format!("HTTP {status}")),
+            },
+            Err(e) => AttemptRecord {
+                status: None,
+                latency_ms: started.elapsed().as_millis() as i32,
+                response: None,
+                error: Some(e),
+            },
+        };
+        let ok = rec.status.is_some_and(|s| (200..300).contains(&s));
+        let now = now_ms();
+        let outcome = if ok {
+            AttemptOutcome::Delivered
+        } else {
+            match self.cfg.schedule.delay_after(d.attempts as usize + 1) {
+                Some(delay) => AttemptOutcome::RetryAt(now + delay.as_millis() as i64),
+                None => AttemptOutcome::GiveUp,
+            }
+        };
+        if !self.store.finish_attempt(d, &self.cfg.node_id, now, &rec, outcome).await? {
+            tracing::warn!(delivery = %d.id, "lease lost before the attempt was recorded; another node owns it");
+        } else if outcome == AttemptOutcome::GiveUp {
+            tracing::warn!(delivery = %d.id, event = %d.event_id, "webhook delivery failed for good");
+        }
+        Ok(())
+    }
+
+    /// One POST. `Ok` carries any HTTP answer; `Err` a failure to get one.
+    async fn attempt(&self, d: &DeliveryRow) -> Result<(u16, String), String> {
+        let event = self.store.get_event(&d.event_id).await.map_err(|e| e.to_string())?.ok_or("event missing")?;
+        let endpoint = match self.store.get_endpoint(&d.endpoint_id).await.map_err(|e| e.to_string())? {
+            Some(ep) if ep.enabled => ep,
+            Some(_) => return Err("endpoint disabled".into()),
+            None => return Err("endpoint deleted".into()),
+        };
+        let allow_private = !d.livemode || self.cfg.allow_private_live;
+        outbound::check_destination(&endpoint.url, allow_private).await.map_err(|e| e.to_string())?;
+        let secrets = secrets::open_secrets(&self.sealer, &endpoint.id, &endpoint.sealed_secrets)
+            .map_err(|e| format!("endpoint secrets: {e}"))?;
+        let body = payload::webhook_body(&event);
+        let t = now_ms() / 1000;
+        let mut req = self
+            .http
+            .post(&endpoint.url)
+            .header("content-type", "application/json")
+            .header("Unicharge-Signature", crate::signature_header(&secrets::active(&secrets, t), t, &body))
+            .header("Unicharge-Event-Id", event.id.as_str())
+            .header("Unicharge-Delivery-Attempt", (d.attempts + 1).to_string());
+        if let Some(signer) = &self.platform {
+            req = req.header("X-Pingplusplus-Signature", signer.sign_sha256_b64(&body));
+        }
+        let resp = req.body(body).send().await.map_err(|e| describe(&e))?;
+        let status = resp.status().as_u16();
+        let mut resp = resp;
+        let mut kept = Vec::new();
+        // Read no more than we keep: a receiver cannot make us buffer a
+        // huge body.
+        while let Ok(Some(chunk)) = resp.chunk().await {
+            let room = self.cfg.max_response_bytes.saturating_sub(kept.len());
+            kept.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            if kept.len() >= self.cfg.max_response_bytes {
+                break;
+            }
+        }
+        Ok((status, String::from_utf8_lossy(&kept).into_owned()))
+    }
+}
+
+fn describe(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        "timed out".into()
+    } else if e.is_connect() {
+        "connection failed".into()
+    } else {
+        format!("request failed: {e}")
+    }
+}

@@ -1,0 +1,18 @@
+//! The webhook dispatcher. Events and their deliveries are written in the
+//! transaction of the state change (the outbox); dispatchers on any number
+//! of nodes claim due deliveries with a lease, sign and POST them, record
+//! each attempt, and schedule retries. Nothing is lost if a node dies: its
+//! leases run out and another node takes the deliveries over.
+
+mod dispatcher;
+mod outbound;
+mod payload;
+mod schedule;
+pub mod secrets;
+mod signing;
+
+pub use dispatcher::{Dispatcher, DispatcherConfig, Wakeup};
+pub use outbound::{check_destination, OutboundError};
+pub use payload::{event_object, webhook_body};
+pub use schedule::RetrySchedule;
+pub use signing::{signature_header, verify_signature, SignatureError};
