@@ -20,6 +20,8 @@ pub struct Config {
     pub sandbox_time_scale: u32,
     pub sweep_interval_secs: u64,
     pub webhook_timeout_secs: u64,
+    /// How long a claimed delivery stays a node's before another may take it.
+    pub webhook_lease_secs: u64,
     /// Retry delays, e.g. "15s,1m,4m,10m,30m,1h,2h,6h,15h".
     pub webhook_schedule: unicharge_webhooks::RetrySchedule,
     pub webhook_allow_private: bool,
@@ -50,6 +52,7 @@ struct FileConfig {
     sandbox_time_scale: Option<u32>,
     sweep_interval_secs: Option<u64>,
     webhook_timeout_secs: Option<u64>,
+    webhook_lease_secs: Option<u64>,
     webhook_schedule: Option<String>,
     webhook_time_scale: Option<u32>,
     webhook_allow_private: Option<bool>,
@@ -146,6 +149,18 @@ impl Config {
             parse_num(env, "sweep_interval_secs", fc.sweep_interval_secs, 30, "whole seconds ≥ 1")?.max(1);
         let webhook_timeout_secs =
             parse_num(env, "webhook_timeout_secs", fc.webhook_timeout_secs, 10, "whole seconds ≥ 1")?.max(1);
+        let webhook_lease_secs = parse_num(
+            env,
+            "webhook_lease_secs",
+            fc.webhook_lease_secs,
+            webhook_timeout_secs * 3 + 30,
+            "whole seconds",
+        )?;
+        if webhook_lease_secs <= webhook_timeout_secs {
+            return Err(ConfigError(format!(
+                "webhook_lease_secs ({webhook_lease_secs}) must exceed webhook_timeout_secs ({webhook_timeout_secs})"
+            )));
+        }
         let time_scale = parse_num(env, "webhook_time_scale", fc.webhook_time_scale, 1, "a whole number ≥ 1")?.max(1);
         let webhook_schedule = match pick(env, "webhook_schedule", fc.webhook_schedule) {
             None => unicharge_webhooks::RetrySchedule { time_scale, ..Default::default() },
@@ -180,6 +195,7 @@ impl Config {
             sandbox_time_scale,
             sweep_interval_secs,
             webhook_timeout_secs,
+            webhook_lease_secs,
             webhook_schedule,
             webhook_allow_private,
             node_id,

@@ -86,7 +86,7 @@ pub fn spawn_dispatcher(cfg: &Config, state: &AppState) -> anyhow::Result<()> {
         node_id: cfg.node_id.clone(),
         schedule: cfg.webhook_schedule.clone(),
         timeout: Duration::from_secs(cfg.webhook_timeout_secs),
-        lease: Duration::from_secs(cfg.webhook_timeout_secs * 3 + 30),
+        lease: Duration::from_secs(cfg.webhook_lease_secs),
         allow_private_live: cfg.webhook_allow_private,
         ..Default::default()
     };
@@ -99,6 +99,9 @@ pub fn spawn_dispatcher(cfg: &Config, state: &AppState) -> anyhow::Result<()> {
     )
     .context("building the webhook dispatcher")?;
     d.spawn();
+    if let Some(url) = &cfg.redis_url {
+        unicharge_webhooks::spawn_redis_wakeups(url, &state.wakeup).context("UNICHARGE_REDIS_URL")?;
+    }
     Ok(())
 }
 

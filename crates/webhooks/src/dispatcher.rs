@@ -42,13 +42,18 @@ impl Default for DispatcherConfig {
     }
 }
 
-/// Wakes the dispatcher now instead of at its next poll.
+/// Wakes dispatchers now instead of at their next poll: this node's at
+/// once, and (with Redis) every other node's through pub/sub.
 #[derive(Clone, Default)]
-pub struct Wakeup(Arc<Notify>);
+pub struct Wakeup {
+    pub(crate) local: Arc<Notify>,
+    pub(crate) outbound: Arc<Notify>,
+}
 
 impl Wakeup {
     pub fn wake(&self) {
-        self.0.notify_one();
+        self.local.notify_one();
+        self.outbound.notify_one();
     }
 }
 
@@ -111,7 +116,7 @@ impl Dispatcher {
             if claimed.is_empty() {
                 tokio::select! {
                     _ = tokio::time::sleep(me.cfg.poll_interval) => {}
-                    _ = me.wakeup.0.notified() => {}
+                    _ = me.wakeup.local.notified() => {}
                 }
                 continue;
             }

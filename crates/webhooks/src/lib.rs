@@ -10,9 +10,11 @@ mod payload;
 mod schedule;
 pub mod secrets;
 mod signing;
+mod wakeups;
 
 pub use dispatcher::{Dispatcher, DispatcherConfig, Wakeup};
 pub use outbound::{check_destination, OutboundError};
 pub use payload::{event_object, webhook_body};
 pub use schedule::RetrySchedule;
 pub use signing::{signature_header, verify_signature, SignatureError};
+pub use wakeups::spawn_redis_wakeups;
