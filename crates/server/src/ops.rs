@@ -84,3 +84,39 @@ pub async fn revoke_key(state: &AppState, key_id: &str) -> Result<ApiKeyRow, Api
     state.forget_key(&row.key_hash);
     Ok(row)
 }
+
+/// Creates a webhook endpoint; the signing secret is returned only here.
+pub async fn create_endpoint(
+    state: &AppState,
+    app_id: &str,
+    livemode: bool,
+    url: Option<&serde_json::Value>,
+    events: Option<&serde_json::Value>,
+    description: Option<String>,
+) -> Result<(unicharge_store::webhooks::EndpointRow, String), ApiError> {
+    use crate::routes::webhooks::{checked_events, checked_url};
+    use unicharge_webhooks::secrets::{seal_secrets, SigningSecret};
+    let url = checked_url(state, livemode, url).await?;
+    let enabled_events = checked_events(events)?;
+    let id = unicharge_domain::ids::WebhookEndpointId::generate().into_string();
+    let secret = format!("whsec_{}", random_alnum(32));
+    let now = now();
+    let row = unicharge_store::webhooks::EndpointRow {
+        sealed_secrets: seal_secrets(&state.sealer, &id, &[SigningSecret { secret: secret.clone(), expires: None }]),
+        id,
+        app_id: app_id.to_owned(),
+        livemode,
+        url,
+        enabled_events,
+        enabled: true,
+        description,
+        created: now,
+        updated: now,
+    };
+    state.store.create_endpoint(&row).await?;
+    Ok((row, secret))
+}
+
+pub fn render_endpoint(row: &unicharge_store::webhooks::EndpointRow, secret: Option<&str>) -> serde_json::Value {
+    crate::routes::webhooks::render(row, secret)
+}

@@ -34,6 +34,39 @@ pub enum Command {
     /// Configure an app's payment channels.
     #[command(subcommand)]
     Channel(ChannelCmd),
+    /// Manage an app's webhook endpoints.
+    #[command(subcommand)]
+    Webhook(WebhookCmd),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum WebhookCmd {
+    /// Add an endpoint; its signing secret is shown once.
+    Create {
+        #[arg(long)]
+        app: String,
+        #[arg(long, value_parser = ["test", "live"])]
+        mode: String,
+        #[arg(long)]
+        url: String,
+        /// Comma-separated event types, or * for all.
+        #[arg(long, default_value = "*")]
+        events: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List an app's endpoints in one mode.
+    List {
+        #[arg(long)]
+        app: String,
+        #[arg(long, value_parser = ["test", "live"])]
+        mode: String,
+    },
+    /// Delete an endpoint by id (we_…).
+    Delete {
+        #[arg(long)]
+        id: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -247,6 +280,40 @@ pub async fn run_channel(state: &AppState, cmd: ChannelCmd) -> anyhow::Result<()
                     println!("{}", channel_settings::render(&row, state.channels.get(c).params()));
                 }
             }
+        }
+    }
+    Ok(())
+}
+
+pub async fn run_webhook(state: &AppState, cmd: WebhookCmd) -> anyhow::Result<()> {
+    match cmd {
+        WebhookCmd::Create { app, mode: m, url, events, json } => {
+            let live = mode(&m)?.is_live();
+            if state.store.get_app(&app).await?.is_none() {
+                bail!("no such app: {app}");
+            }
+            let events: Vec<Value> = events.split(',').map(|e| Value::String(e.trim().to_owned())).collect();
+            let (row, secret) =
+                ops::create_endpoint(state, &app, live, Some(&Value::String(url)), Some(&Value::Array(events)), None)
+                    .await
+                    .map_err(api)?;
+            let v = ops::render_endpoint(&row, Some(&secret));
+            if json {
+                println!("{v}");
+            } else {
+                println!("{}  {}\nsigning secret: {secret}   (shown once)", row.id, row.url);
+            }
+        }
+        WebhookCmd::List { app, mode: m } => {
+            for row in state.store.list_endpoints(&app, mode(&m)?.is_live()).await? {
+                println!("{}", ops::render_endpoint(&row, None));
+            }
+        }
+        WebhookCmd::Delete { id } => {
+            if !state.store.delete_endpoint(&id).await? {
+                bail!("no such webhook endpoint: {id}");
+            }
+            println!("deleted {id}");
         }
     }
     Ok(())

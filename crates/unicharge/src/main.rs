@@ -43,6 +43,7 @@ async fn run(command: Command, cfg: Config) -> anyhow::Result<()> {
         Command::App(c) => cli::run_app(&state, c).await,
         Command::Key(c) => cli::run_key(&state, c).await,
         Command::Channel(c) => cli::run_channel(&state, c).await,
+        Command::Webhook(c) => cli::run_webhook(&state, c).await,
         Command::Serve => serve(cfg, state).await,
     }
 }

@@ -4,7 +4,7 @@ mod events;
 mod meta;
 mod notify;
 mod refunds;
-mod webhooks;
+pub(crate) mod webhooks;
 
 use actix_web::web;
 

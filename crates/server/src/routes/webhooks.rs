@@ -6,12 +6,12 @@ use crate::state::AppState;
 use crate::ApiError;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
-use unicharge_domain::ids::{random_alnum, WebhookEndpointId};
+use unicharge_domain::ids::random_alnum;
 use unicharge_domain::{EventType, ParamError};
 use unicharge_store::webhooks::EndpointRow;
 use unicharge_webhooks::secrets::{open_secrets, seal_secrets, SigningSecret};
 
-fn render(ep: &EndpointRow, secret: Option<&str>) -> Value {
+pub(crate) fn render(ep: &EndpointRow, secret: Option<&str>) -> Value {
     let events: Value = serde_json::from_str(&ep.enabled_events).unwrap_or_else(|_| json!([]));
     let mut v = json!({
         "id": ep.id,
@@ -35,7 +35,7 @@ fn new_secret() -> String {
     format!("whsec_{}", random_alnum(32))
 }
 
-async fn checked_url(state: &AppState, who: &Authed, v: Option<&Value>) -> Result<String, ApiError> {
+pub(crate) async fn checked_url(state: &AppState, livemode: bool, v: Option<&Value>) -> Result<String, ApiError> {
     let url = match v {
         Some(Value::String(s)) if !s.is_empty() => s.clone(),
         None | Some(Value::Null) => return Err(ParamError::missing("url").into()),
@@ -44,14 +44,14 @@ async fn checked_url(state: &AppState, who: &Authed, v: Option<&Value>) -> Resul
     if url.len() > 2048 {
         return Err(ParamError::too_long("url", 2048).into());
     }
-    let allow_private = !who.livemode() || state.settings.webhook_allow_private_live;
+    let allow_private = !livemode || state.settings.webhook_allow_private_live;
     unicharge_webhooks::check_destination(&url, allow_private)
         .await
         .map_err(|e| ApiError::Param(ParamError::invalid("url", e)))?;
     Ok(url)
 }
 
-fn checked_events(v: Option<&Value>) -> Result<String, ApiError> {
+pub(crate) fn checked_events(v: Option<&Value>) -> Result<String, ApiError> {
     let list: Vec<String> = match v {
         None | Some(Value::Null) => vec!["*".into()],
         Some(Value::Array(a)) if !a.is_empty() => a
@@ -95,24 +95,16 @@ pub async fn create(
     let body = read_limited(payload, state.settings.body_limit).await?;
     let app = authorize_app(&state, &who, &path, &req, &body).await?;
     let f = parse_object(&req, &body)?;
-    let url = checked_url(&state, &who, f.get("url")).await?;
-    let events = checked_events(f.get("enabled_events"))?;
-    let id = WebhookEndpointId::generate().into_string();
-    let secret = new_secret();
-    let now = now();
-    let row = EndpointRow {
-        sealed_secrets: seal_secrets(&state.sealer, &id, &[SigningSecret { secret: secret.clone(), expires: None }]),
-        id,
-        app_id: app.id,
-        livemode: who.livemode(),
-        url,
-        enabled_events: events,
-        enabled: true,
-        description: f.get("description").and_then(Value::as_str).map(str::to_owned),
-        created: now,
-        updated: now,
-    };
-    state.store.create_endpoint(&row).await?;
+    let description = f.get("description").and_then(Value::as_str).map(str::to_owned);
+    let (row, secret) = crate::ops::create_endpoint(
+        &state,
+        &app.id,
+        who.livemode(),
+        f.get("url"),
+        f.get("enabled_events"),
+        description,
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(render(&row, Some(&secret))))
 }
 
@@ -149,7 +141,7 @@ pub async fn update(
     let mut ep = owned_endpoint(&state, &who, &req, &path.0, &path.1, &body).await?;
     let f = parse_object(&req, &body)?;
     if f.contains_key("url") {
-        ep.url = checked_url(&state, &who, f.get("url")).await?;
+        ep.url = checked_url(&state, who.livemode(), f.get("url")).await?;
     }
     if f.contains_key("enabled_events") {
         ep.enabled_events = checked_events(f.get("enabled_events"))?;
