@@ -233,6 +233,31 @@ async fn meta_endpoints_and_unknown_routes() {
     assert_eq!(app.http.get(app.url("/ready")).send().await.expect("ready").status(), 200);
     let doc: Value = app.http.get(app.url("/openapi.json")).send().await.expect("openapi").json().await.expect("json");
     assert!(doc["openapi"].as_str().expect("version").starts_with("3."));
-    assert!(doc["paths"]["/v1/charges"].is_object(), "the charge API is documented");
+    // Every route the server has is documented.
+    for path in [
+        "/health",
+        "/ready",
+        "/openapi.json",
+        "/platform_public_key.pem",
+        "/notify/{channel}/{app}/{mode}",
+        "/v1/charges",
+        "/v1/charges/{id}",
+        "/v1/charges/{id}/reverse",
+        "/v1/charges/{id}/refunds",
+        "/v1/charges/{id}/refunds/{refund_id}",
+        "/v1/events",
+        "/v1/events/{id}",
+        "/v1/events/{id}/redeliver",
+        "/v1/events/resend_failed",
+        "/v1/apps/{id}/channels",
+        "/v1/apps/{id}/channels/{channel}",
+        "/v1/apps/{id}/webhook_endpoints",
+        "/v1/apps/{id}/webhook_endpoints/{we}",
+        "/v1/apps/{id}/webhook_endpoints/{we}/rotate_secret",
+        "/sandbox/pay",
+        "/sandbox/api/{op}",
+    ] {
+        assert!(doc["paths"][path].is_object(), "{path} is not in the OpenAPI document");
+    }
     assert_error(app.get("/v1/nothing", &app.tenant.test_key).await, 404, "invalid_request_error", None).await;
 }

@@ -241,3 +241,28 @@ async fn rotation_signs_with_both_secrets_and_live_endpoints_must_be_public() {
         .await;
     assert_error(r, 400, "invalid_request_error", Some("enabled_events")).await;
 }
+
+#[tokio::test]
+async fn deliveries_to_a_deleted_endpoint_fail_at_once() {
+    let app = webhook_app(None).await;
+    let rx = Receiver::start(vec![Reply::Status(500)]).await;
+    let ep = endpoint(&app, &rx.url, json!(["charge.succeeded"])).await;
+    app.paid_charge(100).await;
+    let first = rx.wait_for(1, Duration::from_secs(10)).await;
+    let evt = first[0].json()["id"].as_str().expect("id").to_owned();
+    let path = format!("/v1/apps/{}/webhook_endpoints/{}", app.tenant.app, ep["id"].as_str().expect("id"));
+    let r = app.http.delete(app.url(&path)).bearer_auth(&app.tenant.test_key).send().await.expect("delete");
+    assert_eq!(r.status(), 200);
+    let mut e = event(&app, &evt).await;
+    for _ in 0..100 {
+        if e["webhook_deliveries"][0]["status"] == "failed" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        e = event(&app, &evt).await;
+    }
+    assert_eq!(e["webhook_deliveries"][0]["status"], "failed");
+    assert_eq!(e["webhook_deliveries"][0]["last_error"], "endpoint deleted");
+    assert_eq!(e["pending_webhooks"], 0);
+    assert_eq!(rx.received().len(), 1);
+}

@@ -66,6 +66,9 @@ pub struct Dispatcher {
     wakeup: Wakeup,
 }
 
+const ENDPOINT_DELETED: &str = "endpoint deleted";
+const ENDPOINT_DISABLED: &str = "endpoint disabled";
+
 fn now_ms() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
@@ -135,6 +138,7 @@ impl Dispatcher {
 
     async fn deliver(&self, d: &DeliveryRow) -> Result<(), unicharge_store::StoreError> {
         let started = Instant::now();
+        let mut gone = false;
         let rec = match self.attempt(d).await {
             Ok((status, response)) => AttemptRecord {
                 status: Some(status),
@@ -142,17 +146,23 @@ impl Dispatcher {
                 response: Some(response),
                 error: (!(200..300).contains(&status)).then(|| format!("HTTP {status}")),
             },
-            Err(e) => AttemptRecord {
-                status: None,
-                latency_ms: started.elapsed().as_millis() as i32,
-                response: None,
-                error: Some(e),
-            },
+            Err(e) => {
+                gone = matches!(e.as_str(), ENDPOINT_DELETED | ENDPOINT_DISABLED);
+                AttemptRecord {
+                    status: None,
+                    latency_ms: started.elapsed().as_millis() as i32,
+                    response: None,
+                    error: Some(e),
+                }
+            }
         };
         let ok = rec.status.is_some_and(|s| (200..300).contains(&s));
         let now = now_ms();
         let outcome = if ok {
             AttemptOutcome::Delivered
+        } else if gone {
+            // Nobody to retry for: the tenant removed or paused the endpoint.
+            AttemptOutcome::GiveUp
         } else {
             match self.cfg.schedule.delay_after(d.attempts as usize + 1) {
                 Some(delay) => AttemptOutcome::RetryAt(now + delay.as_millis() as i64),
@@ -172,8 +182,8 @@ impl Dispatcher {
         let event = self.store.get_event(&d.event_id).await.map_err(|e| e.to_string())?.ok_or("event missing")?;
         let endpoint = match self.store.get_endpoint(&d.endpoint_id).await.map_err(|e| e.to_string())? {
             Some(ep) if ep.enabled => ep,
-            Some(_) => return Err("endpoint disabled".into()),
-            None => return Err("endpoint deleted".into()),
+            Some(_) => return Err(ENDPOINT_DISABLED.into()),
+            None => return Err(ENDPOINT_DELETED.into()),
         };
         let allow_private = !d.livemode || self.cfg.allow_private_live;
         outbound::check_destination(&endpoint.url, allow_private).await.map_err(|e| e.to_string())?;
