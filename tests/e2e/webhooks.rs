@@ -157,7 +157,8 @@ async fn exhausted_deliveries_fail_visibly_and_can_be_resent() {
     let evt = got[0].json()["id"].as_str().expect("id").to_owned();
     let mut e = event(&app, &evt).await;
     for _ in 0..100 {
-        if e["webhook_deliveries"][0]["status"] == "failed" {
+        // Two reads (event, then deliveries): wait until both show the end.
+        if e["webhook_deliveries"][0]["status"] == "failed" && e["pending_webhooks"] == 0 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -255,7 +256,8 @@ async fn deliveries_to_a_deleted_endpoint_fail_at_once() {
     assert_eq!(r.status(), 200);
     let mut e = event(&app, &evt).await;
     for _ in 0..100 {
-        if e["webhook_deliveries"][0]["status"] == "failed" {
+        // Two reads (event, then deliveries): wait until both show the end.
+        if e["webhook_deliveries"][0]["status"] == "failed" && e["pending_webhooks"] == 0 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -265,4 +267,31 @@ async fn deliveries_to_a_deleted_endpoint_fail_at_once() {
     assert_eq!(e["webhook_deliveries"][0]["last_error"], "endpoint deleted");
     assert_eq!(e["pending_webhooks"], 0);
     assert_eq!(rx.received().len(), 1);
+}
+
+#[tokio::test]
+async fn a_dead_endpoint_does_not_starve_a_healthy_one() {
+    let app = spawn_with(|cfg| {
+        cfg.webhook_timeout_secs = 1;
+        cfg.webhook_schedule.time_scale = 1000;
+        // 8 slots; a single endpoint may hold 2 of them.
+        cfg.webhook_concurrency = 8;
+    })
+    .await;
+    let dead = Receiver::start(vec![Reply::Hang(Duration::from_secs(3)); 200]).await;
+    let healthy = Receiver::start(vec![]).await;
+    endpoint(&app, &dead.url, json!(["charge.succeeded"])).await;
+    endpoint(&app, &healthy.url, json!(["charge.succeeded"])).await;
+    let started = std::time::Instant::now();
+    for _ in 0..24 {
+        app.paid_charge(100).await;
+    }
+    // Unguarded, 24 hanging deliveries retried at once would hold all 8
+    // slots for about 30 s (24 × 10 attempts × 1 s / 8).
+    healthy.wait_for(24, Duration::from_secs(6)).await;
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(6), "healthy endpoint waited {took:?}");
+    // The circuit opened: the dead endpoint saw only a handful of attempts.
+    let dead_attempts = dead.received().len();
+    assert!(dead_attempts <= 16, "dead endpoint was hammered: {dead_attempts} attempts");
 }

@@ -228,6 +228,26 @@ impl Store {
         Ok(true)
     }
 
+    /// Gives a claimed delivery back without counting an attempt (its
+    /// endpoint is at its concurrency cap or its circuit is open).
+    pub async fn release_delivery(
+        &self,
+        d: &DeliveryRow,
+        node: &str,
+        next_attempt_at: i64,
+    ) -> Result<bool, StoreError> {
+        let res = webhook_delivery::Entity::update_many()
+            .col_expr(D::NextAttemptAt, Expr::value(next_attempt_at))
+            .col_expr(D::LeaseUntil, Expr::value(Option::<i64>::None))
+            .col_expr(D::LeasedBy, Expr::value(Option::<String>::None))
+            .filter(D::Id.eq(d.id.as_str()))
+            .filter(D::LeasedBy.eq(node))
+            .filter(D::Status.eq("pending"))
+            .exec(&self.writer)
+            .await?;
+        Ok(res.rows_affected == 1)
+    }
+
     pub async fn deliveries_for_event(&self, event_id: &str) -> Result<Vec<DeliveryRow>, StoreError> {
         Ok(webhook_delivery::Entity::find()
             .filter(D::EventId.eq(event_id))

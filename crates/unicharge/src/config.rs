@@ -25,6 +25,8 @@ pub struct Config {
     /// Retry delays, e.g. "15s,1m,4m,10m,30m,1h,2h,6h,15h".
     pub webhook_schedule: unicharge_webhooks::RetrySchedule,
     pub webhook_allow_private: bool,
+    /// Deliveries in flight at once on this node.
+    pub webhook_concurrency: usize,
     pub node_id: String,
     pub log_format: LogFormat,
 }
@@ -56,6 +58,7 @@ struct FileConfig {
     webhook_schedule: Option<String>,
     webhook_time_scale: Option<u32>,
     webhook_allow_private: Option<bool>,
+    webhook_concurrency: Option<usize>,
     node_id: Option<String>,
     log_format: Option<String>,
 }
@@ -169,6 +172,8 @@ impl Config {
         };
         let webhook_allow_private =
             parse_num(env, "webhook_allow_private", fc.webhook_allow_private, false, "true or false")?;
+        let webhook_concurrency =
+            parse_num(env, "webhook_concurrency", fc.webhook_concurrency, 64, "a whole number ≥ 1")?.max(1);
         let node_id = pick(env, "node_id", fc.node_id)
             .map(|p| p.1)
             .unwrap_or_else(|| format!("{}-{}", listen.port(), std::process::id()));
@@ -198,6 +203,7 @@ impl Config {
             webhook_lease_secs,
             webhook_schedule,
             webhook_allow_private,
+            webhook_concurrency,
             node_id,
             log_format,
         })

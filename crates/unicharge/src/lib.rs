@@ -88,6 +88,13 @@ pub fn spawn_dispatcher(cfg: &Config, state: &AppState) -> anyhow::Result<()> {
         timeout: Duration::from_secs(cfg.webhook_timeout_secs),
         lease: Duration::from_secs(cfg.webhook_lease_secs),
         allow_private_live: cfg.webhook_allow_private,
+        concurrency: cfg.webhook_concurrency,
+        batch: cfg.webhook_concurrency.min(64) as u64,
+        guard: unicharge_webhooks::GuardConfig {
+            // Leave room for other tenants whatever the pool size.
+            max_in_flight: (cfg.webhook_concurrency / 4).clamp(1, 16),
+            ..Default::default()
+        },
         ..Default::default()
     };
     let d = unicharge_webhooks::Dispatcher::new(

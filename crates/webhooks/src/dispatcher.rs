@@ -24,6 +24,8 @@ pub struct DispatcherConfig {
     pub allow_private_live: bool,
     /// How much of a response body is kept.
     pub max_response_bytes: usize,
+    /// Per-endpoint concurrency cap and circuit breaker.
+    pub guard: crate::GuardConfig,
 }
 
 impl Default for DispatcherConfig {
@@ -38,6 +40,7 @@ impl Default for DispatcherConfig {
             poll_interval: Duration::from_millis(500),
             allow_private_live: false,
             max_response_bytes: 2048,
+            guard: crate::GuardConfig::default(),
         }
     }
 }
@@ -64,6 +67,7 @@ pub struct Dispatcher {
     cfg: DispatcherConfig,
     platform: Option<Arc<RsaSigner>>,
     wakeup: Wakeup,
+    guard: crate::guard::EndpointGuard,
 }
 
 const ENDPOINT_DELETED: &str = "endpoint deleted";
@@ -90,7 +94,8 @@ impl Dispatcher {
             .pool_max_idle_per_host(cfg.concurrency)
             .user_agent("Unicharge-Webhooks/0.1")
             .build()?;
-        Ok(Self { store, sealer, http, cfg, platform, wakeup })
+        let guard = crate::guard::EndpointGuard::new(cfg.guard);
+        Ok(Self { store, sealer, http, cfg, platform, wakeup, guard })
     }
 
     /// Runs until the process exits.
@@ -137,6 +142,18 @@ impl Dispatcher {
     }
 
     async fn deliver(&self, d: &DeliveryRow) -> Result<(), unicharge_store::StoreError> {
+        if let crate::guard::Admit::Later(wait) = self.guard.admit(&d.endpoint_id) {
+            let at = now_ms() + wait.as_millis() as i64;
+            self.store.release_delivery(d, &self.cfg.node_id, at).await?;
+            return Ok(());
+        }
+        let result = self.deliver_admitted(d).await;
+        self.guard.done(&d.endpoint_id, matches!(result, Ok(true)));
+        result.map(|_| ())
+    }
+
+    /// Returns whether the receiver took the delivery.
+    async fn deliver_admitted(&self, d: &DeliveryRow) -> Result<bool, unicharge_store::StoreError> {
         let started = Instant::now();
         let mut gone = false;
         let rec = match self.attempt(d).await {
@@ -174,7 +191,7 @@ impl Dispatcher {
         } else if outcome == AttemptOutcome::GiveUp {
             tracing::warn!(delivery = %d.id, event = %d.event_id, "webhook delivery failed for good");
         }
-        Ok(())
+        Ok(ok)
     }
 
     /// One POST. `Ok` carries any HTTP answer; `Err` a failure to get one.

@@ -5,6 +5,7 @@
 //! leases run out and another node takes the deliveries over.
 
 mod dispatcher;
+mod guard;
 mod outbound;
 mod payload;
 mod schedule;
@@ -13,6 +14,7 @@ mod signing;
 mod wakeups;
 
 pub use dispatcher::{Dispatcher, DispatcherConfig, Wakeup};
+pub use guard::GuardConfig;
 pub use outbound::{check_destination, OutboundError};
 pub use payload::{event_object, webhook_body};
 pub use schedule::RetrySchedule;
