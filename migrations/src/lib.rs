@@ -4,6 +4,7 @@
 
 pub use sea_orm_migration::prelude::*;
 
+mod cols;
 mod m20261123_000001_init;
 mod m20261123_000002_webhooks;
 

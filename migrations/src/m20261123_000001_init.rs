@@ -1,28 +1,8 @@
+use crate::cols::*;
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-fn text(c: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(c).text().not_null().to_owned()
-}
-fn text_null(c: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(c).text().null().to_owned()
-}
-fn big(c: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(c).big_integer().not_null().to_owned()
-}
-fn big_null(c: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(c).big_integer().null().to_owned()
-}
-fn boolean(c: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(c).boolean().not_null().to_owned()
-}
-/// A monotonically increasing surrogate key: list endpoints page on it, since
-/// the public ids are random and `created` has only second resolution.
-fn seq(c: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(c).big_integer().not_null().auto_increment().primary_key().to_owned()
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {

@@ -1,23 +1,8 @@
+use crate::cols::*;
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-fn text(c: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(c).text().not_null().to_owned()
-}
-fn text_null(c: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(c).text().null().to_owned()
-}
-fn big(c: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(c).big_integer().not_null().to_owned()
-}
-fn big_null(c: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(c).big_integer().null().to_owned()
-}
-fn int(c: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(c).integer().not_null().to_owned()
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -27,13 +12,13 @@ impl MigrationTrait for Migration {
                 .table(WebhookEndpoints::Table)
                 .col(text(WebhookEndpoints::Id).primary_key())
                 .col(text(WebhookEndpoints::AppId))
-                .col(ColumnDef::new(WebhookEndpoints::Livemode).boolean().not_null())
+                .col(boolean(WebhookEndpoints::Livemode))
                 .col(text(WebhookEndpoints::Url))
                 // JSON array of event types.
                 .col(text(WebhookEndpoints::EnabledEvents))
                 // Sealed JSON: the current secret and any still-valid old ones.
                 .col(text(WebhookEndpoints::SealedSecrets))
-                .col(ColumnDef::new(WebhookEndpoints::Enabled).boolean().not_null())
+                .col(boolean(WebhookEndpoints::Enabled))
                 .col(text_null(WebhookEndpoints::Description))
                 .col(big(WebhookEndpoints::Created))
                 .col(big(WebhookEndpoints::Updated))
@@ -52,12 +37,12 @@ impl MigrationTrait for Migration {
         m.create_table(
             Table::create()
                 .table(WebhookDeliveries::Table)
-                .col(ColumnDef::new(WebhookDeliveries::Seq).big_integer().not_null().auto_increment().primary_key())
+                .col(seq(WebhookDeliveries::Seq))
                 .col(text(WebhookDeliveries::Id))
                 .col(text(WebhookDeliveries::EventId))
                 .col(text(WebhookDeliveries::EndpointId))
                 .col(text(WebhookDeliveries::AppId))
-                .col(ColumnDef::new(WebhookDeliveries::Livemode).boolean().not_null())
+                .col(boolean(WebhookDeliveries::Livemode))
                 // The object the event is about: deliveries for one object
                 // go out in order.
                 .col(text(WebhookDeliveries::ObjectId))
@@ -114,7 +99,7 @@ impl MigrationTrait for Migration {
         m.create_table(
             Table::create()
                 .table(WebhookAttempts::Table)
-                .col(ColumnDef::new(WebhookAttempts::Seq).big_integer().not_null().auto_increment().primary_key())
+                .col(seq(WebhookAttempts::Seq))
                 .col(text(WebhookAttempts::DeliveryId))
                 .col(int(WebhookAttempts::Attempt))
                 .col(big(WebhookAttempts::At))

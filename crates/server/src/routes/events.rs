@@ -6,23 +6,34 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use unicharge_domain::{EventId, EventType, ParamError};
 use unicharge_store::EventFilter;
 
+/// Loads an event the caller may see (its tenant, its mode); anything else
+/// is "no such event", so ids cannot be probed.
+pub(crate) async fn owned_event(
+    state: &AppState,
+    who: &Authed,
+    req: &HttpRequest,
+    id: &str,
+    body: &[u8],
+) -> Result<unicharge_store::EventRow, ApiError> {
+    let missing = || ApiError::not_found("event", id);
+    EventId::parse(id).ok_or_else(missing)?;
+    let e = state.store.get_event(id).await?.filter(|e| e.livemode == who.livemode()).ok_or_else(missing)?;
+    match authorize_app(state, who, &e.app_id, req, body).await {
+        Ok(_) => Ok(e),
+        Err(ApiError::NotFound { .. }) => Err(missing()),
+        Err(err) => Err(err),
+    }
+}
+
 pub async fn retrieve(
     state: web::Data<AppState>,
     who: Authed,
     req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let missing = || ApiError::not_found("event", path.as_str());
-    EventId::parse(&path).ok_or_else(missing)?;
-    let e = state.store.get_event(&path).await?.filter(|e| e.livemode == who.livemode()).ok_or_else(missing)?;
-    match authorize_app(&state, &who, &e.app_id, &req, b"").await {
-        Ok(_) => {
-            let ds = state.store.deliveries_for_event(&e.id).await?;
-            Ok(HttpResponse::Ok().json(render::event(&e, &ds)))
-        }
-        Err(ApiError::NotFound { .. }) => Err(missing()),
-        Err(err) => Err(err),
-    }
+    let e = owned_event(&state, &who, &req, &path, b"").await?;
+    let ds = state.store.deliveries_for_event(&e.id).await?;
+    Ok(HttpResponse::Ok().json(render::event(&e, &ds)))
 }
 
 pub async fn list(state: web::Data<AppState>, who: Authed, req: HttpRequest) -> Result<HttpResponse, ApiError> {

@@ -1,6 +1,6 @@
 mod apps;
 mod charges;
-mod events;
+pub(crate) mod events;
 mod meta;
 mod notify;
 mod refunds;

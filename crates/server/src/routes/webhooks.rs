@@ -209,15 +209,12 @@ pub async fn redeliver(
     who: Authed,
     req: HttpRequest,
     path: web::Path<String>,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let missing = || ApiError::not_found("event", path.as_str());
-    let e = state.store.get_event(&path).await?.filter(|e| e.livemode == who.livemode()).ok_or_else(missing)?;
-    match authorize_app(&state, &who, &e.app_id, &req, b"").await {
-        Ok(_) => {}
-        Err(ApiError::NotFound { .. }) => return Err(missing()),
-        Err(err) => return Err(err),
-    }
-    let n = state.store.redeliver_event(&e.id, now()).await?.ok_or_else(missing)?;
+    let body = read_limited(payload, state.settings.body_limit).await?;
+    let e = super::events::owned_event(&state, &who, &req, &path, &body).await?;
+    let n =
+        state.store.redeliver_event(&e.id, now()).await?.ok_or_else(|| ApiError::not_found("event", e.id.clone()))?;
     state.wakeup.wake();
     Ok(HttpResponse::Ok().json(json!({"id": e.id, "object": "event", "redelivered": n})))
 }
