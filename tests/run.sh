@@ -66,6 +66,9 @@ psql "$PG_ADMIN_URL" -qc "CREATE DATABASE $sdk_db" >/dev/null
 UNICHARGE_DATABASE_URL="${PG_ADMIN_URL%/*}/$sdk_db" bash tests/sdk/run_pingpp_check.sh
 psql "$PG_ADMIN_URL" -qc "DROP DATABASE IF EXISTS $sdk_db" >/dev/null 2>&1 || true
 
+step "webhooks verified by independent code: Python hmac, Node crypto, the Ping++ npm example"
+bash tests/webhooks/run_webhook_checks.sh
+
 step "webhooks: 3 nodes on PostgreSQL and Redis, 2,000 charges, one node SIGKILLed halfway"
 python3 tests/cluster/kill_test.py --bin "$UNICHARGE_BIN" --pg-admin "$PG_ADMIN_URL" \
   --redis redis://127.0.0.1:6379 --charges 2000

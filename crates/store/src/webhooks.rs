@@ -313,6 +313,8 @@ impl Store {
             webhook_delivery::Entity::update_many()
                 .col_expr(D::Status, Expr::value("pending"))
                 .col_expr(D::NextAttemptAt, Expr::value(now * 1000))
+                // A fresh start: the full retry schedule again.
+                .col_expr(D::Attempts, Expr::value(0))
                 .filter(D::Id.eq(d.id.as_str()))
                 .filter(D::Status.eq("failed"))
                 .exec(&txn)

@@ -25,7 +25,9 @@ fn v4_public(ip: Ipv4Addr) -> bool {
         || ip.is_multicast()
         || ip.is_documentation()
         || o[0] == 0
-        || (o[0] == 100 && (64..128).contains(&o[1])))
+        || o[0] >= 240
+        || (o[0] == 100 && (64..128).contains(&o[1]))
+        || (o[0] == 198 && (o[1] == 18 || o[1] == 19)))
 }
 
 fn v6_public(ip: Ipv6Addr) -> bool {
@@ -33,11 +35,23 @@ fn v6_public(ip: Ipv6Addr) -> bool {
         return v4_public(v4);
     }
     let s = ip.segments();
+    let embedded = |hi: u16, lo: u16| Ipv4Addr::new((hi >> 8) as u8, hi as u8, (lo >> 8) as u8, lo as u8);
+    // Addresses that carry an IPv4 address inside: judge that address.
+    if s[..6] == [0, 0, 0, 0, 0, 0] && !ip.is_loopback() && !ip.is_unspecified() {
+        return v4_public(embedded(s[6], s[7])); // IPv4-compatible ::a.b.c.d
+    }
+    if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+        return v4_public(embedded(s[6], s[7])); // NAT64
+    }
+    if s[0] == 0x2002 {
+        return v4_public(embedded(s[1], s[2])); // 6to4
+    }
     !(ip.is_loopback()
         || ip.is_unspecified()
         || ip.is_multicast()
         || (s[0] & 0xfe00) == 0xfc00
-        || (s[0] & 0xffc0) == 0xfe80)
+        || (s[0] & 0xffc0) == 0xfe80
+        || (s[0] & 0xffc0) == 0xfec0)
 }
 
 pub fn is_public(ip: IpAddr) -> bool {
@@ -82,14 +96,20 @@ mod tests {
             "169.254.169.254",
             "0.0.0.0",
             "100.64.0.1",
+            "198.18.0.1",
+            "240.0.0.1",
             "::1",
             "fc00::1",
             "fe80::1",
+            "fec0::1",
             "::ffff:127.0.0.1",
+            "::127.0.0.1",
+            "64:ff9b::7f00:1",
+            "2002:7f00:1::",
         ] {
             assert!(!is_public(bad.parse().expect("ip")), "{bad}");
         }
-        for good in ["8.8.8.8", "1.1.1.1", "2606:4700::1111"] {
+        for good in ["8.8.8.8", "1.1.1.1", "2606:4700::1111", "64:ff9b::808:808", "2002:808:808::"] {
             assert!(is_public(good.parse().expect("ip")), "{good}");
         }
     }
