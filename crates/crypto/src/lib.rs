@@ -7,11 +7,13 @@
 //! The `rsa` crate is only used to *parse* public keys (no secret involved).
 
 mod aead;
+mod cert;
 mod mac;
 mod params;
 mod rsa_keys;
 
 pub use aead::{SealError, SecretSealer};
+pub use cert::{alipay_cert_sn, alipay_root_cert_sn, certificate_spki_der, pem_certificates, CertError};
 pub use mac::{ct_eq, hmac_sha256, hmac_sha256_hex, verify_hmac_sha256, KeyedHasher};
 pub use params::sorted_sign_content;
 pub use rsa_keys::{generate_rsa_2048_pkcs8_pem, RsaKeyError, RsaPublicKey, RsaSigner};

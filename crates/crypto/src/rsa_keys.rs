@@ -53,6 +53,18 @@ impl RsaPublicKey {
                 .or_else(|| rsa::RsaPublicKey::from_pkcs1_der(&der).ok()),
         }
         .ok_or(RsaKeyError::Unparseable)?;
+        Self::from_rsa(&key)
+    }
+
+    /// The public key of an X.509 certificate in PEM (the first one, if the
+    /// text holds several), as Alipay's certificate mode delivers it.
+    pub fn from_certificate_pem(text: &str) -> Result<Self, RsaKeyError> {
+        let spki = crate::cert::certificate_spki_der(text).map_err(|_| RsaKeyError::Unparseable)?;
+        let key = rsa::RsaPublicKey::from_public_key_der(&spki).map_err(|_| RsaKeyError::Unparseable)?;
+        Self::from_rsa(&key)
+    }
+
+    fn from_rsa(key: &rsa::RsaPublicKey) -> Result<Self, RsaKeyError> {
         let n = key.n().to_bytes_be();
         if n.len() < 256 {
             return Err(RsaKeyError::Rejected("keys shorter than 2048 bits are not accepted"));
@@ -132,4 +144,68 @@ pub fn generate_rsa_2048_pkcs8_pem() -> Result<String, RsaKeyError> {
     let pair = RsaKeyPair::generate(KeySize::Rsa2048).map_err(|_| RsaKeyError::Rejected("key generation failed"))?;
     let der = pair.as_der().map_err(|_| RsaKeyError::Rejected("key encoding failed"))?;
     Ok(pem::encode(&pem::Pem::new("PRIVATE KEY", der.as_ref().to_vec())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(pem_text: &str) -> String {
+        pem_text.lines().filter(|l| !l.starts_with("-----")).collect()
+    }
+
+    /// Every form Alipay's console and key tool export must yield the same key.
+    #[test]
+    fn private_keys_in_every_export_form() {
+        let pkcs8_pem = generate_rsa_2048_pkcs8_pem().expect("generate");
+        let signer = RsaSigner::parse(&pkcs8_pem).expect("pkcs8 pem");
+        let pkcs8_der = pem::parse(&pkcs8_pem).expect("pem").contents().to_vec();
+        let pkcs1_der = rsa_pkcs1_from_pkcs8(&pkcs8_der);
+        let pkcs1_pem = pem::encode(&pem::Pem::new("RSA PRIVATE KEY", pkcs1_der.clone()));
+        let forms = [
+            pkcs8_pem.clone(),
+            pkcs1_pem.clone(),
+            body(&pkcs8_pem),
+            body(&pkcs1_pem),
+            // Windows line ends and no trailing newline survive too.
+            pkcs1_pem.replace('\n', "\r\n").trim_end().to_owned(),
+        ];
+        let public = signer.public_key().expect("public");
+        for f in &forms {
+            let s = RsaSigner::parse(f).expect("parse form");
+            let sig = s.sign_sha256(b"abc");
+            assert!(public.verify_sha256(b"abc", &sig));
+            // PKCS#1 v1.5 is deterministic: every form is the same key.
+            assert_eq!(sig, signer.sign_sha256(b"abc"));
+        }
+        assert!(RsaSigner::parse("-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----").is_err());
+        assert!(RsaSigner::parse("not base64 !!").is_err());
+        assert!(RsaSigner::parse(&body(&pkcs8_pem)[10..]).is_err());
+    }
+
+    #[test]
+    fn public_keys_in_every_export_form() {
+        let signer = RsaSigner::parse(&generate_rsa_2048_pkcs8_pem().expect("generate")).expect("parse");
+        let spki_pem = signer.public_key_pem().expect("pem");
+        let sig = signer.sign_sha256(b"msg");
+        let spki_der = pem::parse(&spki_pem).expect("pem").contents().to_vec();
+        let key = rsa::RsaPublicKey::from_public_key_der(&spki_der).expect("spki");
+        use rsa::pkcs1::EncodeRsaPublicKey;
+        let pkcs1_der = key.to_pkcs1_der().expect("pkcs1").as_bytes().to_vec();
+        let pkcs1_pem = pem::encode(&pem::Pem::new("RSA PUBLIC KEY", pkcs1_der.clone()));
+        for f in [spki_pem.clone(), pkcs1_pem.clone(), body(&spki_pem), body(&pkcs1_pem)] {
+            let k = RsaPublicKey::parse(&f).expect("parse form");
+            assert!(k.verify_sha256(b"msg", &sig));
+            assert!(!k.verify_sha256(b"msh", &sig));
+        }
+        assert!(RsaPublicKey::parse("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----").is_err());
+    }
+
+    /// Unwraps PrivateKeyInfo to its RSAPrivateKey, so the test can build a
+    /// PKCS#1 key without a second RSA implementation.
+    fn rsa_pkcs1_from_pkcs8(der: &[u8]) -> Vec<u8> {
+        use rsa::pkcs8::der::Decode;
+        let info = rsa::pkcs8::PrivateKeyInfo::from_der(der).expect("pkcs8");
+        info.private_key.to_vec()
+    }
 }
