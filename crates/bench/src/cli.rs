@@ -2,7 +2,8 @@ use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 
-/// Loopback-only HTTP load client for Unicharge's `/v1/charges` API.
+/// Loopback-only HTTP load client for Unicharge's `/v1/charges` API and its
+/// webhook dispatcher.
 #[derive(Debug, Parser)]
 #[command(name = "unicharge-bench", version, about)]
 pub struct Args {
@@ -55,6 +56,26 @@ pub struct Args {
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub threads: Option<u32>,
 
+    /// webhook-latency: pays per second, spread over the connections.
+    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub rate: u32,
+
+    /// webhook-throughput: charges paid to build the backlog.
+    #[arg(long, default_value_t = 20_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub events: u64,
+
+    /// webhook-latency: how long after the last pay a missing webhook may still arrive.
+    #[arg(long, default_value = "5s", value_parser = parse_duration)]
+    pub grace: Duration,
+
+    /// webhook-throughput: give up on a phase when the receiver sees nothing new for this long.
+    #[arg(long, default_value = "20s", value_parser = parse_duration)]
+    pub stall: Duration,
+
+    /// Port of the bench's webhook receiver on 127.0.0.1 (0: any free port).
+    #[arg(long, default_value_t = 0)]
+    pub receiver_port: u16,
+
     /// Print a single JSON object instead of the table.
     #[arg(long)]
     pub json: bool,
@@ -68,6 +89,10 @@ pub enum Scenario {
     Retrieve,
     /// One create for every four retrieves.
     Mixed,
+    /// Pays at --rate; times each charge's webhook from the pay (notification).
+    WebhookLatency,
+    /// Drains a backlog of --events failed deliveries after resend_failed.
+    WebhookThroughput,
 }
 
 impl Scenario {
@@ -76,11 +101,13 @@ impl Scenario {
             Scenario::Create => "create",
             Scenario::Retrieve => "retrieve",
             Scenario::Mixed => "mixed",
+            Scenario::WebhookLatency => "webhook-latency",
+            Scenario::WebhookThroughput => "webhook-throughput",
         }
     }
 
     pub fn needs_pool(self) -> bool {
-        !matches!(self, Scenario::Create)
+        matches!(self, Scenario::Retrieve | Scenario::Mixed)
     }
 }
 
@@ -142,5 +169,18 @@ mod tests {
         assert_eq!(args.channel, "sandbox");
         assert_eq!(args.amount, 100);
         assert!(args.json);
+    }
+
+    #[test]
+    fn cli_parses_webhook_scenarios() -> Result<(), clap::Error> {
+        let base = ["unicharge-bench", "--base", "http://127.0.0.1:8080", "--key", "k", "--app", "a"];
+        let args = Args::try_parse_from(base.iter().chain(&["--scenario", "webhook-latency", "--rate", "500"]))?;
+        assert_eq!(args.scenario, Scenario::WebhookLatency);
+        assert_eq!((args.rate, args.grace, args.receiver_port), (500, Duration::from_secs(5), 0));
+        let args = Args::try_parse_from(base.iter().chain(&["--scenario", "webhook-throughput", "--events", "20000"]))?;
+        assert_eq!(args.scenario, Scenario::WebhookThroughput);
+        assert_eq!((args.events, args.stall), (20_000, Duration::from_secs(20)));
+        assert!(Args::try_parse_from(base.iter().chain(&["--scenario", "webhook-latency", "--rate", "0"])).is_err());
+        Ok(())
     }
 }

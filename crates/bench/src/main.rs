@@ -1,9 +1,13 @@
 mod cli;
 mod conn;
+mod control;
+mod pool;
+mod receiver;
 mod runner;
 mod scenario;
 mod stats;
 mod target;
+mod webhooks;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -11,8 +15,10 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use clap::Parser;
 
-use crate::cli::Args;
+use crate::cli::{Args, Scenario};
+use crate::stats::Report;
 use crate::target::Target;
+use crate::webhooks::{LatencyReport, ThroughputReport};
 
 /// Above this share of failed requests the run's figures are not publishable.
 const MAX_ERROR_RATE: f64 = 0.01;
@@ -46,22 +52,71 @@ fn run() -> Result<ExitCode> {
         .enable_all()
         .build()
         .context("cannot start the tokio runtime")?;
-    let report = runtime.block_on(runner::run(&args, target, threads))?;
+    let output = runtime.block_on(async {
+        match args.scenario {
+            Scenario::WebhookLatency => webhooks::latency::run(&args, target, threads).await.map(Output::Latency),
+            Scenario::WebhookThroughput => {
+                webhooks::throughput::run(&args, target, threads).await.map(Output::Throughput)
+            }
+            Scenario::Create | Scenario::Retrieve | Scenario::Mixed => {
+                runner::run(&args, target, threads).await.map(Output::Load)
+            }
+        }
+    })?;
 
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report.to_json())?);
+        println!("{}", serde_json::to_string_pretty(&output.to_json())?);
     } else {
-        print!("{}", report.to_table());
+        print!("{}", output.to_table());
+    }
+    match output.problem() {
+        Some(problem) => {
+            eprintln!("{problem}");
+            Ok(ExitCode::from(2))
+        }
+        None => Ok(ExitCode::SUCCESS),
+    }
+}
+
+enum Output {
+    Load(Report),
+    Latency(LatencyReport),
+    Throughput(ThroughputReport),
+}
+
+impl Output {
+    fn to_json(&self) -> serde_json::Value {
+        match self {
+            Output::Load(r) => r.to_json(),
+            Output::Latency(r) => r.to_json(),
+            Output::Throughput(r) => r.to_json(),
+        }
     }
 
+    fn to_table(&self) -> String {
+        match self {
+            Output::Load(r) => r.to_table(),
+            Output::Latency(r) => r.to_table(),
+            Output::Throughput(r) => r.to_table(),
+        }
+    }
+
+    /// Why the report is not publishable (exit status 2), if it is not.
+    fn problem(&self) -> Option<String> {
+        match self {
+            Output::Load(r) => load_problem(r),
+            Output::Latency(r) => r.problem(),
+            Output::Throughput(r) => r.problem(),
+        }
+    }
+}
+
+fn load_problem(report: &Report) -> Option<String> {
     let total = &report.total;
     if total.requests == 0 {
-        eprintln!("no request completed in the measured window");
-        return Ok(ExitCode::from(2));
+        return Some("no request completed in the measured window".into());
     }
-    if total.error_rate() > MAX_ERROR_RATE {
-        eprintln!("{:.2}% of requests failed (limit {:.0}%)", total.error_rate() * 100.0, MAX_ERROR_RATE * 100.0);
-        return Ok(ExitCode::from(2));
-    }
-    Ok(ExitCode::SUCCESS)
+    (total.error_rate() > MAX_ERROR_RATE).then(|| {
+        format!("{:.2}% of requests failed (limit {:.0}%)", total.error_rate() * 100.0, MAX_ERROR_RATE * 100.0)
+    })
 }

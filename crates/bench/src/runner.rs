@@ -1,10 +1,10 @@
 //! Pool setup, the worker loop and the measurement window.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use hyper::Uri;
 use rand::rngs::SmallRng;
 use rand::seq::IndexedRandom;
@@ -13,6 +13,7 @@ use tokio::task::JoinSet;
 
 use crate::cli::{Args, Scenario};
 use crate::conn::Conn;
+use crate::pool;
 use crate::scenario::{check, Op, Requests};
 use crate::stats::{Report, RunInfo, Stats};
 use crate::target::Target;
@@ -20,10 +21,7 @@ use crate::target::Target;
 /// Pause after a failed reconnect so a down server yields a few errors per
 /// worker instead of a hot loop of them.
 const RECONNECT_BACKOFF: Duration = Duration::from_millis(50);
-/// Pool setup tolerates sporadic failures but gives up once one connection
-/// sees this many in a row: the server is then rejecting creates outright.
-const POOL_MAX_CONSECUTIVE_FAILURES: u32 = 5;
-const POOL_PARALLELISM: usize = 32;
+pub const POOL_PARALLELISM: usize = 32;
 
 struct Workload {
     scenario: Scenario,
@@ -51,7 +49,11 @@ pub async fn run(args: &Args, target: Arc<Target>, threads: usize) -> Result<Rep
         eprintln!("creating a pool of {} charges (not timed)...", args.pool_size);
         let started = Instant::now();
         let parallel = (args.connections as usize).min(POOL_PARALLELISM);
-        let pool = build_pool(&target, &requests, args.pool_size, parallel, args.timeout).await?;
+        let uris = Arc::clone(&requests);
+        let pool = pool::create_many(&target, &requests, args.pool_size, parallel, args.timeout, "retrieve pool", {
+            move |id, _| uris.retrieve_uri(id)
+        })
+        .await?;
         eprintln!("pool ready in {:.1}s", started.elapsed().as_secs_f64());
         pool
     } else {
@@ -63,15 +65,7 @@ pub async fn run(args: &Args, target: Arc<Target>, threads: usize) -> Result<Rep
 
     let start = Instant::now();
     let window = Window { measure_from: start + args.warmup, end: start + args.warmup + args.duration };
-    let stop = Arc::new(AtomicBool::new(false));
-    let ctrl_c = {
-        let stop = Arc::clone(&stop);
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                stop.store(true, Ordering::Relaxed);
-            }
-        })
-    };
+    let (stop, ctrl_c) = stop_on_ctrl_c();
     eprintln!(
         "running {} with {} connections: {:.1}s warmup, then {:.1}s measured...",
         args.scenario.as_str(),
@@ -109,9 +103,22 @@ pub async fn run(args: &Args, target: Arc<Target>, threads: usize) -> Result<Rep
     Report::new(info, &stats, elapsed)
 }
 
+/// A flag Ctrl-C raises, so a run can end early and still report; abort the
+/// handle once the run is over.
+pub fn stop_on_ctrl_c() -> (Arc<AtomicBool>, tokio::task::JoinHandle<()>) {
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&stop);
+    let handle = tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            flag.store(true, Ordering::Relaxed);
+        }
+    });
+    (stop, handle)
+}
+
 /// Opens every worker's connection before the clock starts, so connection
 /// setup is neither in the warmup nor mistaken for server latency.
-async fn open_all(target: &Arc<Target>, n: u32, timeout: Duration) -> Result<Vec<Conn>> {
+pub async fn open_all(target: &Arc<Target>, n: u32, timeout: Duration) -> Result<Vec<Conn>> {
     let mut set = JoinSet::new();
     for _ in 0..n {
         set.spawn(Conn::open(Arc::clone(target), timeout));
@@ -121,58 +128,6 @@ async fn open_all(target: &Arc<Target>, n: u32, timeout: Duration) -> Result<Vec
         conns.push(joined.context("connect task panicked")??);
     }
     Ok(conns)
-}
-
-async fn build_pool(
-    target: &Arc<Target>,
-    requests: &Arc<Requests>,
-    size: u64,
-    parallel: usize,
-    timeout: Duration,
-) -> Result<Vec<Uri>> {
-    let claimed = Arc::new(AtomicU64::new(0));
-    let mut set = JoinSet::new();
-    for _ in 0..parallel {
-        let target = Arc::clone(target);
-        let requests = Arc::clone(requests);
-        let claimed = Arc::clone(&claimed);
-        set.spawn(async move {
-            let mut conn = Conn::open(target, timeout).await?;
-            let mut uris = Vec::new();
-            while claimed.fetch_add(1, Ordering::Relaxed) < size {
-                let mut failures = 0;
-                loop {
-                    match create_one(&mut conn, &requests, timeout).await {
-                        Ok(id) => {
-                            uris.push(requests.retrieve_uri(&id)?);
-                            break;
-                        }
-                        Err(_) if failures + 1 < POOL_MAX_CONSECUTIVE_FAILURES => failures += 1,
-                        Err(e) => return Err(e.context("creating the retrieve pool failed")),
-                    }
-                }
-            }
-            Ok::<_, anyhow::Error>(uris)
-        });
-    }
-    let mut pool = Vec::new();
-    while let Some(joined) = set.join_next().await {
-        pool.extend(joined.context("pool task panicked")??);
-    }
-    Ok(pool)
-}
-
-async fn create_one(conn: &mut Conn, requests: &Requests, timeout: Duration) -> Result<String> {
-    conn.ready().await.map_err(|kind| anyhow::anyhow!("{kind}"))?;
-    let (status, body) = conn.exchange(requests.create()?, timeout).await.map_err(|kind| anyhow::anyhow!("{kind}"))?;
-    match check(Op::Create, status, &body) {
-        Ok(Some(id)) => Ok(id),
-        Ok(None) => bail!("create answered 200 without an id"),
-        Err(kind) => {
-            let snippet: String = String::from_utf8_lossy(&body).chars().take(300).collect();
-            bail!("POST /v1/charges: {kind}: {snippet}")
-        }
-    }
 }
 
 async fn worker(

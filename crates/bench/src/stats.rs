@@ -17,6 +17,11 @@ pub enum ErrorKind {
     Status(u16),
     /// 200, but the body was not a JSON charge.
     NotACharge,
+    /// A sandbox pay answer without `"status": "paid"`.
+    NotPaid,
+    /// Paid, but the server did not acknowledge the provider's notification
+    /// (`"notified": false`), so no webhook is due yet.
+    NotNotified,
     /// The response could not be parsed as HTTP.
     BadResponse,
     /// The server closed the connection mid-exchange.
@@ -32,6 +37,8 @@ impl fmt::Display for ErrorKind {
         match self {
             ErrorKind::Status(code) => write!(f, "status {code}"),
             ErrorKind::NotACharge => f.write_str("not a charge"),
+            ErrorKind::NotPaid => f.write_str("not paid"),
+            ErrorKind::NotNotified => f.write_str("notify not acked"),
             ErrorKind::BadResponse => f.write_str("bad response"),
             ErrorKind::Closed => f.write_str("connection closed"),
             ErrorKind::Connect => f.write_str("connect"),
@@ -95,7 +102,7 @@ impl OpStats {
         }
     }
 
-    fn summary(&self, elapsed: Duration) -> Summary {
+    pub fn summary(&self, elapsed: Duration) -> Summary {
         Summary {
             requests: self.requests(),
             successes: self.successes(),
@@ -138,6 +145,18 @@ pub struct Percentiles {
     pub max: f64,
 }
 
+impl Percentiles {
+    pub fn to_json(self) -> Value {
+        json!({
+            "p50": round(self.p50, 3),
+            "p90": round(self.p90, 3),
+            "p99": round(self.p99, 3),
+            "p99_9": round(self.p999, 3),
+            "max": round(self.max, 3),
+        })
+    }
+}
+
 pub struct Summary {
     pub requests: u64,
     pub successes: u64,
@@ -160,28 +179,21 @@ impl Summary {
         }
     }
 
-    fn to_json(&self) -> Value {
+    pub fn to_json(&self) -> Value {
         let by_kind: serde_json::Map<String, Value> =
             self.errors.iter().map(|(k, n)| (k.to_string(), json!(n))).collect();
-        let l = &self.latency;
         json!({
             "requests": self.requests,
             "successes": self.successes,
             "errors": {"total": self.error_count(), "by_kind": by_kind},
             "error_rate": round(self.error_rate(), 6),
             "throughput_rps": round(self.throughput, 1),
-            "latency_ms": {
-                "p50": round(l.p50, 3),
-                "p90": round(l.p90, 3),
-                "p99": round(l.p99, 3),
-                "p99_9": round(l.p999, 3),
-                "max": round(l.max, 3),
-            },
+            "latency_ms": self.latency.to_json(),
         })
     }
 }
 
-fn round(x: f64, digits: i32) -> f64 {
+pub fn round(x: f64, digits: i32) -> f64 {
     let f = 10f64.powi(digits);
     (x * f).round() / f
 }
