@@ -12,3 +12,4 @@ mod signing;
 mod sweep;
 mod validation;
 mod webhooks;
+mod webhooks_cluster;

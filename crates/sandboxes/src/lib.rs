@@ -5,6 +5,7 @@
 //! Sandboxes play the provider, so they never read Unicharge's data: they
 //! know only what a provider would (merchant keys, their own trades).
 
+pub mod alipay;
 mod notifier;
 pub mod sandbox;
 

@@ -21,11 +21,19 @@ pub struct Notifier {
     http: reqwest::Client,
     schedule: RetrySchedule,
     ack: &'static str,
+    /// Alipay wants exactly its ack bytes; other providers tolerate blanks.
+    exact: bool,
 }
 
 impl Notifier {
     pub fn new(http: reqwest::Client, schedule: RetrySchedule, ack: &'static str) -> Self {
-        Self { http, schedule, ack }
+        Self { http, schedule, ack, exact: false }
+    }
+
+    /// Only the ack body itself counts: no surrounding whitespace or newline.
+    pub fn exact_ack(mut self) -> Self {
+        self.exact = true;
+        self
     }
 
     /// One attempt: true when the receiver answered the provider's ack body.
@@ -40,6 +48,7 @@ impl Notifier {
             .await;
         match res {
             Ok(r) if r.status().is_success() => match r.text().await {
+                Ok(t) if self.exact => t == self.ack,
                 Ok(t) => t.trim() == self.ack,
                 Err(_) => false,
             },

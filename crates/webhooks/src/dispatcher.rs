@@ -26,6 +26,10 @@ pub struct DispatcherConfig {
     pub max_response_bytes: usize,
     /// Per-endpoint concurrency cap and circuit breaker.
     pub guard: crate::GuardConfig,
+    /// With Redis, the cap and the breaker hold across all nodes.
+    pub redis_url: Option<String>,
+    /// Prefix of this cluster's Redis keys; the same on every node.
+    pub redis_prefix: String,
 }
 
 impl Default for DispatcherConfig {
@@ -41,6 +45,8 @@ impl Default for DispatcherConfig {
             allow_private_live: false,
             max_response_bytes: 2048,
             guard: crate::GuardConfig::default(),
+            redis_url: None,
+            redis_prefix: "unicharge:webhooks".into(),
         }
     }
 }
@@ -63,11 +69,23 @@ impl Wakeup {
 pub struct Dispatcher {
     store: Store,
     sealer: Arc<SecretSealer>,
+    /// Test mode (and live mode when private destinations are allowed).
     http: reqwest::Client,
+    /// Live mode: connects only to public addresses, whatever DNS says at
+    /// connect time.
+    http_live: reqwest::Client,
     cfg: DispatcherConfig,
     platform: Option<Arc<RsaSigner>>,
     wakeup: Wakeup,
     guard: crate::guard::EndpointGuard,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DispatcherError {
+    #[error("building the HTTP client: {0}")]
+    Http(#[from] reqwest::Error),
+    #[error("the Redis URL: {0}")]
+    Redis(#[from] redis::RedisError),
 }
 
 const ENDPOINT_DELETED: &str = "endpoint deleted";
@@ -84,18 +102,17 @@ impl Dispatcher {
         cfg: DispatcherConfig,
         platform: Option<Arc<RsaSigner>>,
         wakeup: Wakeup,
-    ) -> Result<Self, reqwest::Error> {
-        let http = reqwest::Client::builder()
-            // A redirect is a failed delivery: following it could send the
-            // signed event somewhere the tenant never configured.
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(cfg.timeout)
-            .connect_timeout(cfg.timeout)
-            .pool_max_idle_per_host(cfg.concurrency)
-            .user_agent("Unicharge-Webhooks/0.1")
-            .build()?;
-        let guard = crate::guard::EndpointGuard::new(cfg.guard);
-        Ok(Self { store, sealer, http, cfg, platform, wakeup, guard })
+    ) -> Result<Self, DispatcherError> {
+        let http = http_client(&cfg, false)?;
+        let http_live = if cfg.allow_private_live { http.clone() } else { http_client(&cfg, true)? };
+        let cluster = match &cfg.redis_url {
+            Some(url) => {
+                Some(crate::guard::ClusterGuard::new(url, &cfg.redis_prefix, &cfg.node_id, cfg.guard, cfg.lease)?)
+            }
+            None => None,
+        };
+        let guard = crate::guard::EndpointGuard::new(cfg.guard, cluster);
+        Ok(Self { store, sealer, http, http_live, cfg, platform, wakeup, guard })
     }
 
     /// Runs until the process exits.
@@ -142,13 +159,16 @@ impl Dispatcher {
     }
 
     async fn deliver(&self, d: &DeliveryRow) -> Result<(), unicharge_store::StoreError> {
-        if let crate::guard::Admit::Later(wait) = self.guard.admit(&d.endpoint_id) {
-            let at = now_ms() + wait.as_millis() as i64;
-            self.store.release_delivery(d, &self.cfg.node_id, at).await?;
-            return Ok(());
-        }
+        let ticket = match self.guard.admit(&d.endpoint_id).await {
+            crate::guard::Admit::Go(t) => t,
+            crate::guard::Admit::Later(wait) => {
+                let at = now_ms() + wait.as_millis() as i64;
+                self.store.release_delivery(d, &self.cfg.node_id, at).await?;
+                return Ok(());
+            }
+        };
         let result = self.deliver_admitted(d).await;
-        self.guard.done(&d.endpoint_id, matches!(result, Ok(true)));
+        self.guard.done(&d.endpoint_id, ticket, matches!(result, Ok(true))).await;
         result.map(|_| ())
     }
 
@@ -208,8 +228,8 @@ impl Dispatcher {
             .map_err(|e| format!("endpoint secrets: {e}"))?;
         let body = payload::webhook_body(&event);
         let t = now_ms() / 1000;
-        let mut req = self
-            .http
+        let http = if allow_private { &self.http } else { &self.http_live };
+        let mut req = http
             .post(&endpoint.url)
             .header("content-type", "application/json")
             .header("Unicharge-Signature", crate::signature_header(&secrets::active(&secrets, t), t, &body))
@@ -235,8 +255,25 @@ impl Dispatcher {
     }
 }
 
+/// `pinned`: resolve through `PublicOnlyResolver`, and use no proxy (a
+/// proxy would resolve the name itself, out of our sight).
+pub(crate) fn http_client(cfg: &DispatcherConfig, pinned: bool) -> Result<reqwest::Client, reqwest::Error> {
+    let b = reqwest::Client::builder()
+        // A redirect is a failed delivery: following it could send the
+        // signed event somewhere the tenant never configured.
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(cfg.timeout)
+        .connect_timeout(cfg.timeout)
+        .pool_max_idle_per_host(cfg.concurrency)
+        .user_agent("Unicharge-Webhooks/0.1");
+    let b = if pinned { b.dns_resolver(crate::resolver::PublicOnlyResolver).no_proxy() } else { b };
+    b.build()
+}
+
 fn describe(e: &reqwest::Error) -> String {
-    if e.is_timeout() {
+    if let Some(refused) = crate::resolver::refused_by_resolver(e) {
+        refused
+    } else if e.is_timeout() {
         "timed out".into()
     } else if e.is_connect() {
         "connection failed".into()

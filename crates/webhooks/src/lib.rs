@@ -8,15 +8,17 @@ mod dispatcher;
 mod guard;
 mod outbound;
 mod payload;
+mod resolver;
 mod schedule;
 pub mod secrets;
 mod signing;
 mod wakeups;
 
-pub use dispatcher::{Dispatcher, DispatcherConfig, Wakeup};
+pub use dispatcher::{Dispatcher, DispatcherConfig, DispatcherError, Wakeup};
 pub use guard::GuardConfig;
 pub use outbound::{check_destination, OutboundError};
 pub use payload::{event_object, webhook_body};
+pub use resolver::{PublicOnlyResolver, ResolveError};
 pub use schedule::RetrySchedule;
 pub use signing::{signature_header, verify_signature, SignatureError};
 pub use wakeups::spawn_redis_wakeups;

@@ -1,24 +1,10 @@
-//! Keeps one dead tenant from starving the others: at most `max_in_flight`
-//! deliveries per endpoint at once, and a circuit breaker that stops sending
-//! to an endpoint for `open_for` after `trip_after` consecutive failures.
-//! Deliveries held back are released, not attempted, so they keep their
-//! place in the retry schedule.
+//! The per-node guard: this node's own count of deliveries in flight per
+//! endpoint and its own circuit breakers. Used without Redis, and whenever
+//! Redis cannot answer at once.
 
+use super::{Admit, GuardConfig, Ticket};
 use dashmap::DashMap;
-use std::time::{Duration, Instant};
-
-#[derive(Debug, Clone, Copy)]
-pub struct GuardConfig {
-    pub max_in_flight: usize,
-    pub trip_after: u32,
-    pub open_for: Duration,
-}
-
-impl Default for GuardConfig {
-    fn default() -> Self {
-        Self { max_in_flight: 8, trip_after: 5, open_for: Duration::from_secs(30) }
-    }
-}
+use std::time::Instant;
 
 #[derive(Default)]
 struct State {
@@ -27,19 +13,13 @@ struct State {
     open_until: Option<Instant>,
 }
 
-pub(crate) enum Admit {
-    Go,
-    /// Try again no sooner than after this.
-    Later(Duration),
-}
-
 #[derive(Default)]
-pub(crate) struct EndpointGuard {
+pub(crate) struct LocalGuard {
     cfg: GuardConfig,
     map: DashMap<String, State>,
 }
 
-impl EndpointGuard {
+impl LocalGuard {
     pub(crate) fn new(cfg: GuardConfig) -> Self {
         Self { cfg, map: DashMap::new() }
     }
@@ -51,27 +31,35 @@ impl EndpointGuard {
             if until > now {
                 return Admit::Later(until - now);
             }
-            // Half-open: let one probe through; its result decides.
+            // Half-open: the next failure opens the circuit again at once.
             s.open_until = None;
             s.failures = self.cfg.trip_after.saturating_sub(1);
         }
         if s.in_flight >= self.cfg.max_in_flight {
-            return Admit::Later(Duration::from_millis(200));
+            return Admit::Later(super::CAPPED_RETRY);
         }
         s.in_flight += 1;
-        Admit::Go
+        Admit::Go(Ticket::Local)
     }
 
     pub(crate) fn done(&self, endpoint: &str, ok: bool) {
+        if let Some(mut s) = self.map.get_mut(endpoint) {
+            s.in_flight = s.in_flight.saturating_sub(1);
+        }
+        self.record(endpoint, ok);
+    }
+
+    /// Counts a result toward the breaker without giving back a slot: for
+    /// deliveries admitted by Redis whose result Redis could not take.
+    pub(crate) fn record(&self, endpoint: &str, ok: bool) {
         let mut s = self.map.entry(endpoint.to_owned()).or_default();
-        s.in_flight = s.in_flight.saturating_sub(1);
         if ok {
             s.failures = 0;
         } else {
             s.failures += 1;
             if s.failures >= self.cfg.trip_after {
                 s.open_until = Some(Instant::now() + self.cfg.open_for);
-                tracing::warn!(endpoint, "webhook endpoint failing repeatedly; circuit open");
+                tracing::warn!(endpoint, "webhook endpoint failing repeatedly; circuit open on this node");
             }
         }
     }
@@ -80,23 +68,42 @@ impl EndpointGuard {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
+
+    fn go(a: Admit) -> bool {
+        matches!(a, Admit::Go(Ticket::Local))
+    }
 
     #[test]
     fn caps_trips_and_recovers() {
-        let g =
-            EndpointGuard::new(GuardConfig { max_in_flight: 2, trip_after: 3, open_for: Duration::from_millis(50) });
-        assert!(matches!(g.admit("we_a"), Admit::Go));
-        assert!(matches!(g.admit("we_a"), Admit::Go));
+        let g = LocalGuard::new(GuardConfig {
+            max_in_flight: 2,
+            trip_after: 3,
+            open_for: Duration::from_millis(50),
+            ..Default::default()
+        });
+        assert!(go(g.admit("we_a")));
+        assert!(go(g.admit("we_a")));
         assert!(matches!(g.admit("we_a"), Admit::Later(_)), "capped");
-        assert!(matches!(g.admit("we_b"), Admit::Go), "other endpoints unaffected");
+        assert!(go(g.admit("we_b")), "other endpoints unaffected");
         g.done("we_a", false);
         g.done("we_a", false);
-        assert!(matches!(g.admit("we_a"), Admit::Go));
+        assert!(go(g.admit("we_a")));
         g.done("we_a", false);
         assert!(matches!(g.admit("we_a"), Admit::Later(_)), "open after 3 failures");
         std::thread::sleep(Duration::from_millis(60));
-        assert!(matches!(g.admit("we_a"), Admit::Go), "half-open probe");
+        assert!(go(g.admit("we_a")), "half-open probe");
         g.done("we_a", true);
-        assert!(matches!(g.admit("we_a"), Admit::Go), "closed again");
+        assert!(go(g.admit("we_a")), "closed again");
+    }
+
+    #[test]
+    fn recorded_results_trip_without_touching_slots() {
+        let g = LocalGuard::new(GuardConfig { max_in_flight: 1, trip_after: 2, ..Default::default() });
+        assert!(go(g.admit("we_a")));
+        g.record("we_b", false);
+        g.record("we_b", false);
+        assert!(matches!(g.admit("we_b"), Admit::Later(_)), "open");
+        assert!(matches!(g.admit("we_a"), Admit::Later(_)), "we_a still holds its one slot");
     }
 }
