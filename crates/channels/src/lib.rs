@@ -10,6 +10,7 @@ mod config;
 mod error;
 mod types;
 
+pub mod alipay;
 pub mod sandbox;
 
 pub use config::{ChannelConfig, ParamSpec};
@@ -28,8 +29,9 @@ pub trait Channel: Send + Sync {
     /// The parameters an operator sets for this channel, for validation and docs.
     fn params(&self) -> &'static [ParamSpec];
 
-    /// Builds what the client SDK needs to start paying. May call the provider.
-    async fn create_credential(&self, ctx: &ChannelContext, charge: &ChargeRef) -> Result<Credential, ChannelError>;
+    /// Builds what the client SDK needs to start paying. May call the provider,
+    /// and for synchronous channels the payment may be settled already.
+    async fn create_credential(&self, ctx: &ChannelContext, charge: &ChargeRef) -> Result<Created, ChannelError>;
 
     /// Asks the provider for the charge's current state (notifications can be lost).
     async fn query(&self, ctx: &ChannelContext, charge: &ChargeRef) -> Result<PaymentStatus, ChannelError>;
@@ -55,16 +57,26 @@ pub trait Channel: Send + Sync {
 #[derive(Clone)]
 pub struct Channels {
     sandbox: Arc<sandbox::SandboxChannel>,
+    alipay: alipay::AlipayProducts,
 }
 
 impl Channels {
     pub fn new(http: reqwest::Client) -> Self {
-        Self { sandbox: Arc::new(sandbox::SandboxChannel::new(http)) }
+        Self {
+            sandbox: Arc::new(sandbox::SandboxChannel::new(http.clone())),
+            alipay: alipay::AlipayProducts::new(http),
+        }
     }
 
     pub fn get(&self, code: ChannelCode) -> &dyn Channel {
         match code {
             ChannelCode::Sandbox => self.sandbox.as_ref(),
+            ChannelCode::Alipay => self.alipay.app.as_ref(),
+            ChannelCode::AlipayWap => self.alipay.wap.as_ref(),
+            ChannelCode::AlipayPcDirect => self.alipay.pc_direct.as_ref(),
+            ChannelCode::AlipayQr => self.alipay.qr.as_ref(),
+            ChannelCode::AlipayScan => self.alipay.scan.as_ref(),
+            ChannelCode::AlipayLite => self.alipay.lite.as_ref(),
         }
     }
 }

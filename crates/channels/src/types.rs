@@ -41,6 +41,23 @@ pub struct RefundRef {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Credential(pub serde_json::Value);
 
+/// What creating a charge at the channel produced: the credential for the
+/// client, and the payment's status right away. Most channels answer
+/// `Pending` (the buyer pays later); a synchronous one such as
+/// `alipay_scan` may already be `Paid`, which the server applies to the new
+/// charge through the same compare-and-set path as a notification.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Created {
+    pub credential: Credential,
+    pub status: PaymentStatus,
+}
+
+impl Created {
+    pub fn pending(credential: Credential) -> Self {
+        Self { credential, status: PaymentStatus::Pending }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PaymentStatus {
     Pending,

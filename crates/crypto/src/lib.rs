@@ -15,7 +15,7 @@ mod rsa_keys;
 pub use aead::{SealError, SecretSealer};
 pub use cert::{alipay_cert_sn, alipay_root_cert_sn, certificate_spki_der, pem_certificates, CertError};
 pub use mac::{ct_eq, hmac_sha256, hmac_sha256_hex, verify_hmac_sha256, KeyedHasher};
-pub use params::sorted_sign_content;
+pub use params::{sorted_sign_content, sorted_sign_content_keep_empty};
 pub use rsa_keys::{generate_rsa_2048_pkcs8_pem, RsaKeyError, RsaPublicKey, RsaSigner};
 
 pub use secrecy::{ExposeSecret, SecretBox, SecretString};

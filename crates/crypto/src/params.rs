@@ -5,7 +5,19 @@ pub fn sorted_sign_content<'a, I>(params: I, exclude: &[&str]) -> String
 where
     I: IntoIterator<Item = (&'a str, &'a str)>,
 {
-    let mut kv: Vec<(&str, &str)> = params.into_iter().filter(|(k, v)| !v.is_empty() && !exclude.contains(k)).collect();
+    join_sorted(params.into_iter().filter(|(k, v)| !v.is_empty() && !exclude.contains(k)).collect())
+}
+
+/// The same, but empty values are kept (`k=`). Alipay checks notification
+/// signatures this way (`AlipaySignature.getSignCheckContentV1/V2`).
+pub fn sorted_sign_content_keep_empty<'a, I>(params: I, exclude: &[&str]) -> String
+where
+    I: IntoIterator<Item = (&'a str, &'a str)>,
+{
+    join_sorted(params.into_iter().filter(|(k, _)| !exclude.contains(k)).collect())
+}
+
+fn join_sorted(mut kv: Vec<(&str, &str)>) -> String {
     kv.sort_by(|a, b| a.0.cmp(b.0));
     let mut out = String::new();
     for (i, (k, v)) in kv.iter().enumerate() {
@@ -28,5 +40,6 @@ mod tests {
         let p = [("b", "2"), ("a", "1"), ("sign", "x"), ("c", ""), ("sign_type", "RSA2")];
         assert_eq!(sorted_sign_content(p, &["sign", "sign_type"]), "a=1&b=2");
         assert_eq!(sorted_sign_content(p, &["sign"]), "a=1&b=2&sign_type=RSA2");
+        assert_eq!(sorted_sign_content_keep_empty(p, &["sign", "sign_type"]), "a=1&b=2&c=");
     }
 }

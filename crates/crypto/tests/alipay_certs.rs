@@ -31,10 +31,7 @@ fn cert_sns_match_alipay_sdks() {
 fn root_cert_sns_skip_sm2_roots() {
     let cases = [
         // Alipay's real root bundle: four roots, two of them SM2.
-        (
-            "nodejs-alipayRootCert.crt",
-            "687b59193f3f462dd5336e5abf83c5d8_02941eef3187dddf3d3b83462e1dfcf6",
-        ),
+        ("nodejs-alipayRootCert.crt", "687b59193f3f462dd5336e5abf83c5d8_02941eef3187dddf3d3b83462e1dfcf6"),
         ("fzlee-alipay_root_cert.crt", "6bc29aa3b4d406c43483ffea81e08d22"),
         ("test-alipay_root_cert.crt", "d059215f3d94412ed0ee3bb2b23089eb_d961e692326d59e0345ceda274453056"),
     ];

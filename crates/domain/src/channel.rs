@@ -10,6 +10,18 @@ use serde::{Deserialize, Serialize};
 pub enum ChannelCode {
     /// Unicharge's own test channel: a hosted pay page with Pay and Fail buttons.
     Sandbox,
+    /// Alipay in a mobile app (`alipay.trade.app.pay`).
+    Alipay,
+    /// Alipay in a mobile browser (`alipay.trade.wap.pay`).
+    AlipayWap,
+    /// Alipay on a desktop web page (`alipay.trade.page.pay`).
+    AlipayPcDirect,
+    /// The buyer scans the merchant's QR code (`alipay.trade.precreate`).
+    AlipayQr,
+    /// The merchant scans the buyer's payment code (`alipay.trade.pay`).
+    AlipayScan,
+    /// Alipay mini program (`alipay.trade.create`).
+    AlipayLite,
 }
 
 /// What a channel accepts, used to validate a charge before any I/O.
@@ -23,12 +35,42 @@ pub struct ChannelRules {
     pub live_allowed: bool,
 }
 
+/// Alipay's single-transaction ceiling, 100,000,000.00 yuan, in fen.
+const ALIPAY_MAX_AMOUNT: i64 = 10_000_000_000;
+
+/// Alipay products differ only in what `extra` must carry.
+const fn alipay_rules(required_extra: &'static [&'static str]) -> ChannelRules {
+    ChannelRules {
+        max_amount: ALIPAY_MAX_AMOUNT,
+        // `out_trade_no` is at most 64 characters.
+        order_no_min: 1,
+        order_no_max: 64,
+        currencies: &[Currency::Cny],
+        required_extra,
+        live_allowed: true,
+    }
+}
+
 impl ChannelCode {
-    pub const ALL: &'static [ChannelCode] = &[ChannelCode::Sandbox];
+    pub const ALL: &'static [ChannelCode] = &[
+        ChannelCode::Sandbox,
+        ChannelCode::Alipay,
+        ChannelCode::AlipayWap,
+        ChannelCode::AlipayPcDirect,
+        ChannelCode::AlipayQr,
+        ChannelCode::AlipayScan,
+        ChannelCode::AlipayLite,
+    ];
 
     pub fn parse(s: &str) -> Result<Self, ParamError> {
         match s {
             "sandbox" => Ok(ChannelCode::Sandbox),
+            "alipay" => Ok(ChannelCode::Alipay),
+            "alipay_wap" => Ok(ChannelCode::AlipayWap),
+            "alipay_pc_direct" => Ok(ChannelCode::AlipayPcDirect),
+            "alipay_qr" => Ok(ChannelCode::AlipayQr),
+            "alipay_scan" => Ok(ChannelCode::AlipayScan),
+            "alipay_lite" => Ok(ChannelCode::AlipayLite),
             "" => Err(ParamError::missing("channel")),
             other => Err(ParamError::unsupported("channel", format!("'{other}' is not a known channel"))),
         }
@@ -37,6 +79,27 @@ impl ChannelCode {
     pub fn as_str(self) -> &'static str {
         match self {
             ChannelCode::Sandbox => "sandbox",
+            ChannelCode::Alipay => "alipay",
+            ChannelCode::AlipayWap => "alipay_wap",
+            ChannelCode::AlipayPcDirect => "alipay_pc_direct",
+            ChannelCode::AlipayQr => "alipay_qr",
+            ChannelCode::AlipayScan => "alipay_scan",
+            ChannelCode::AlipayLite => "alipay_lite",
+        }
+    }
+
+    /// The channel whose configuration this channel uses. One Alipay
+    /// application (app id, keys) serves every Alipay product, so an app
+    /// configures `alipay` once per mode rather than six times.
+    pub fn config_code(self) -> ChannelCode {
+        match self {
+            ChannelCode::Sandbox => ChannelCode::Sandbox,
+            ChannelCode::Alipay
+            | ChannelCode::AlipayWap
+            | ChannelCode::AlipayPcDirect
+            | ChannelCode::AlipayQr
+            | ChannelCode::AlipayScan
+            | ChannelCode::AlipayLite => ChannelCode::Alipay,
         }
     }
 
@@ -45,13 +108,23 @@ impl ChannelCode {
             ChannelCode::Sandbox => ChannelRules {
                 // The same ceiling as Alipay's single-transaction limit, so
                 // sandbox tests exercise realistic bounds.
-                max_amount: 10_000_000_000,
+                max_amount: ALIPAY_MAX_AMOUNT,
                 order_no_min: 1,
                 order_no_max: 64,
                 currencies: &[Currency::Cny],
                 required_extra: &[],
                 live_allowed: false,
             },
+            // `success_url` (and `cancel_url` for wap) are optional: Alipay
+            // needs no return page, it only improves the buyer's way back.
+            ChannelCode::Alipay | ChannelCode::AlipayWap | ChannelCode::AlipayPcDirect | ChannelCode::AlipayQr => {
+                alipay_rules(&[])
+            }
+            // Ping++ names the buyer's payment code `scan_code`; it becomes
+            // Alipay's `auth_code`.
+            ChannelCode::AlipayScan => alipay_rules(&["scan_code"]),
+            // The buyer's Alipay user id, which the mini program obtains.
+            ChannelCode::AlipayLite => alipay_rules(&["buyer_id"]),
         }
     }
 
@@ -71,8 +144,27 @@ mod tests {
     fn codes_round_trip() {
         for c in ChannelCode::ALL {
             assert_eq!(ChannelCode::parse(c.as_str()).ok(), Some(*c));
+            let json = serde_json::to_string(c).expect("serialize");
+            assert_eq!(json, format!("\"{}\"", c.as_str()));
         }
         assert!(ChannelCode::parse("bitcoin").is_err());
         assert!(!ChannelCode::Sandbox.available_in(Mode::Live));
+    }
+
+    #[test]
+    fn alipay_products_share_one_configuration() {
+        let alipay: Vec<_> = ChannelCode::ALL.iter().filter(|c| c.as_str().starts_with("alipay")).collect();
+        assert_eq!(alipay.len(), 6);
+        for c in alipay {
+            assert_eq!(c.config_code(), ChannelCode::Alipay);
+            assert!(c.available_in(Mode::Live));
+            let r = c.rules();
+            assert_eq!((r.order_no_min, r.order_no_max, r.max_amount), (1, 64, 10_000_000_000));
+            assert_eq!(r.currencies, &[Currency::Cny]);
+        }
+        assert_eq!(ChannelCode::Sandbox.config_code(), ChannelCode::Sandbox);
+        assert_eq!(ChannelCode::AlipayScan.rules().required_extra, &["scan_code"]);
+        assert_eq!(ChannelCode::AlipayLite.rules().required_extra, &["buyer_id"]);
+        assert!(ChannelCode::AlipayQr.rules().required_extra.is_empty());
     }
 }

@@ -19,9 +19,11 @@ pub fn list(url: &str, has_more: bool, data: Vec<Value>) -> Value {
 
 /// `refunds` holds the charge's refunds, newest first.
 pub fn charge(c: &ChargeRow, refunds: &[RefundRow]) -> Value {
-    let credential = match object_or_empty(&c.credential) {
-        Value::Object(m) if m.is_empty() => json!({}),
-        inner => json!({ "object": "credential", c.channel.as_str(): inner }),
+    // Most credentials are objects; alipay_qr's is the bare QR string.
+    let credential = match serde_json::from_str::<Value>(&c.credential) {
+        Ok(Value::Object(m)) if !m.is_empty() => json!({ "object": "credential", c.channel.as_str(): m }),
+        Ok(Value::String(s)) if !s.is_empty() => json!({ "object": "credential", c.channel.as_str(): s }),
+        _ => json!({}),
     };
     const EMBEDDED: usize = 10;
     let data: Vec<Value> = refunds.iter().take(EMBEDDED).map(|r| refund(r, &c.order_no)).collect();

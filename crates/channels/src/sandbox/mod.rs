@@ -7,8 +7,8 @@ mod config;
 pub mod wire;
 
 use crate::{
-    Ack, Channel, ChannelContext, ChannelError, ChargeRef, Credential, NotifyOutcome, ParamSpec, PaymentStatus,
-    RawNotify, RefundRef, RefundStatusReport,
+    Ack, Channel, ChannelContext, ChannelError, ChargeRef, Created, Credential, NotifyOutcome, ParamSpec,
+    PaymentStatus, RawNotify, RefundRef, RefundStatusReport,
 };
 use async_trait::async_trait;
 use config::SandboxConfig;
@@ -76,7 +76,7 @@ impl Channel for SandboxChannel {
         PARAMS
     }
 
-    async fn create_credential(&self, ctx: &ChannelContext, charge: &ChargeRef) -> Result<Credential, ChannelError> {
+    async fn create_credential(&self, ctx: &ChannelContext, charge: &ChargeRef) -> Result<Created, ChannelError> {
         let cfg = SandboxConfig::try_from(ctx)?;
         let mut f = order_fields(charge);
         f.insert("mch_id".into(), cfg.mch_id.to_owned());
@@ -92,7 +92,7 @@ impl Channel for SandboxChannel {
         let s = wire::sign(&f, cfg.key);
         f.insert("sign".into(), s);
         let query = serde_urlencoded::to_string(&f).map_err(|e| ChannelError::Config(e.to_string()))?;
-        Ok(Credential(json!({ "pay_url": format!("{}/pay?{query}", cfg.gateway_url) })))
+        Ok(Created::pending(Credential(json!({ "pay_url": format!("{}/pay?{query}", cfg.gateway_url) }))))
     }
 
     async fn query(&self, ctx: &ChannelContext, charge: &ChargeRef) -> Result<PaymentStatus, ChannelError> {

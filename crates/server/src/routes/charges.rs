@@ -86,7 +86,7 @@ async fn create_charge(
     };
     // The credential is built before the row is written: a channel failure
     // then leaves nothing behind, and the tenant can simply retry.
-    let credential = state.channels.get(nc.channel).create_credential(&ctx, &charge).await?;
+    let created = state.channels.get(nc.channel).create_credential(&ctx, &charge).await?;
     let row = NewChargeRow {
         id,
         app_id: app_id.to_owned(),
@@ -101,7 +101,7 @@ async fn create_charge(
         extra: Value::Object(nc.extra.clone()).to_string(),
         metadata: Value::Object(nc.metadata.clone()).to_string(),
         description: nc.description.clone(),
-        credential: credential.0.to_string(),
+        credential: created.credential.0.to_string(),
         created: now,
         time_expire: nc.time_expire,
         // Notifications can be lost: if none has settled the charge by then,
@@ -109,7 +109,10 @@ async fn create_charge(
         next_query_at: Some(now + crate::sweep::FIRST_QUERY_AFTER_SECS),
     };
     match state.store.insert_charge(&row).await? {
-        Some(stored) => Ok((StatusCode::OK, render::charge(&stored, &[]))),
+        Some(stored) => {
+            let stored = settle_at_creation(state, stored, created.status, now).await;
+            Ok((StatusCode::OK, render::charge(&stored, &[])))
+        }
         None => {
             // The order number is taken: by a retry of this very order, or
             // by a different one.
@@ -118,7 +121,33 @@ async fn create_charge(
                 .get_charge_by_order_no(app_id, who.livemode(), nc.order_no.as_str())
                 .await?
                 .ok_or_else(|| ApiError::internal("order_no conflict without a row"))?;
+            let existing = if existing.channel == nc.channel.as_str() && existing.amount == nc.amount.get() {
+                settle_at_creation(state, existing, created.status, now).await
+            } else {
+                existing
+            };
             same_order(state, &existing, &nc).await
+        }
+    }
+}
+
+/// A synchronous channel (alipay_scan) may report the payment settled as it
+/// creates it; that goes through the same compare-and-set as a notification.
+/// If applying fails the charge stays pending and the sweeper's query settles it.
+async fn settle_at_creation(
+    state: &AppState,
+    stored: ChargeRow,
+    status: unicharge_channels::PaymentStatus,
+    now: i64,
+) -> ChargeRow {
+    if status == unicharge_channels::PaymentStatus::Pending {
+        return stored;
+    }
+    match apply_payment(state, &stored, status, now).await {
+        Ok(after) => after,
+        Err(e) => {
+            tracing::error!(charge = %stored.id, error = %e, "could not apply the status reported at creation");
+            stored
         }
     }
 }
