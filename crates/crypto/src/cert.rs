@@ -102,7 +102,7 @@ fn attribute_value(v: &x509_cert::der::Any) -> Result<String, CertError> {
             String::from_utf8(bytes.to_vec()).map_err(|_| CertError::IssuerValue)
         }
         Tag::BmpString => {
-            if bytes.len() % 2 != 0 {
+            if !bytes.len().is_multiple_of(2) {
                 return Err(CertError::IssuerValue);
             }
             let units: Vec<u16> = bytes.chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect();

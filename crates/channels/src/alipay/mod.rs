@@ -11,6 +11,8 @@ mod gateway;
 pub mod sign;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_flow;
 pub mod wire;
 
 use crate::{
