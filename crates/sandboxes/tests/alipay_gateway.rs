@@ -123,6 +123,11 @@ async fn refuses_bad_requests_with_alipays_codes() {
     assert_eq!((a.get("code"), a.get("sub_code"), a.signed), ("40002", "isv.invalid-app-id", false));
 
     let mut p = m.signed(method, &biz);
+    p.remove("app_id");
+    let a = sb.send(&m, method, p).await;
+    assert_eq!((a.get("code"), a.get("sub_code"), a.signed), ("40001", "isv.missing-app-id", false));
+
+    let mut p = m.signed(method, &biz);
     p.remove("sign");
     let a = sb.send(&m, method, p).await;
     assert_eq!(

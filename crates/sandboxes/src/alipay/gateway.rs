@@ -89,7 +89,9 @@ pub struct Refusal {
     pub msg: &'static str,
     pub sub_code: &'static str,
     pub sub_msg: String,
-    /// Alipay cannot sign for an app it does not know.
+    /// False when the app is unknown: in Alipay each app has its own
+    /// Alipay key pair, so there is none to sign with (fzlee issue #20
+    /// shows such an unsigned isv.invalid-app-id answer).
     pub signed: bool,
 }
 
@@ -151,11 +153,14 @@ pub async fn authenticate(
         Some(m) => Method::parse(m).ok_or((None, Refusal::invalid("isv.invalid-method", "不存在的方法名")))?,
     };
     let fail = |r: Refusal| (Some(method), r);
-    let app_id = get("app_id").ok_or_else(|| fail(Refusal::missing("isv.missing-app-id", "缺少AppID参数")))?;
-    let Some((app, key)) = sb.app(app_id).await else {
-        let mut r = Refusal::invalid("isv.invalid-app-id", "无效的AppID参数");
+    // Without a known app Alipay has no key pair to answer with: unsigned.
+    let unsigned = |mut r: Refusal| {
         r.signed = false;
-        return Err(fail(r));
+        fail(r)
+    };
+    let app_id = get("app_id").ok_or_else(|| unsigned(Refusal::missing("isv.missing-app-id", "缺少AppID参数")))?;
+    let Some((app, key)) = sb.app(app_id).await else {
+        return Err(unsigned(Refusal::invalid("isv.invalid-app-id", "无效的AppID参数")));
     };
     match get("sign_type") {
         None => return Err(fail(Refusal::missing("isv.missing-signature-type", "缺少签名类型参数"))),
