@@ -9,9 +9,31 @@
 //! inner object, and notifications are signed over every field but `sign`
 //! and `sign_type`.
 //!
-//! Trades live in memory on the node that saw them; app keys come from an
+//! Trades live in memory on the node that saw them (a restart forgets them,
+//! and another node answers ACQ.TRADE_NOT_EXIST); app keys come from an
 //! [`AppDirectory`] that the server backs with its database so every node
 //! knows every app.
+//!
+//! Behaviour worth knowing (Alipay's, unless marked as a sandbox choice):
+//! - a precreated QR code is no trade until scanned: query and refund
+//!   answer ACQ.TRADE_NOT_EXIST; app/wap/page trades exist once the buyer
+//!   opens the order;
+//! - `timestamp` must be within [`TIMESTAMP_WINDOW_SECS`] of the sandbox
+//!   clock, read as GMT+8 (window: sandbox choice); only `sign_type=RSA2`
+//!   and `charset=utf-8` are accepted; certificate mode is not simulated
+//!   (`app_cert_sn` is signed over like any parameter, answers carry no
+//!   `alipay_cert_sn`);
+//! - closing an unscanned QR code answers 10000 and makes it unpayable
+//!   (sandbox choice; Alipay answers ACQ.TRADE_NOT_EXIST); closing a closed
+//!   or paid trade answers ACQ.TRADE_STATUS_ERROR;
+//! - cancel of an out_trade_no never seen records it closed, so a pay still
+//!   in flight fails (sandbox choice); cancel of a paid trade refunds it;
+//! - Cancel at the cashier closes the trade at once with TRADE_CLOSED, as
+//!   Alipay does when an unpaid trade times out (sandbox choice: Alipay
+//!   would wait for the timeout);
+//! - refunds notify too: TRADE_SUCCESS with `refund_fee` while money
+//!   remains, TRADE_CLOSED once all of it went back;
+//! - the notification ack must be exactly `success` (sandbox is strict).
 
 mod acq;
 mod cashier;
