@@ -13,3 +13,4 @@ mod sweep;
 mod validation;
 mod webhooks;
 mod webhooks_cluster;
+mod webhooks_redeliver;

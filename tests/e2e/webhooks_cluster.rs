@@ -68,3 +68,54 @@ async fn with_redis_a_dead_endpoint_is_held_back_cluster_wide() {
     assert!(open > 0 && open <= 30_000, "dead endpoint's circuit open in Redis: PTTL {open}");
     assert_eq!(pttl(&key(&healthy_id)).await, -2, "healthy endpoint's circuit closed");
 }
+
+/// Two nodes on one database and one Redis: the dead endpoint's cap holds
+/// for both together. Each attempt holds its slot for the 1 s timeout, so
+/// more than `cap` arrivals within 800 ms would mean more than `cap` in
+/// flight at once (the per-node caps alone would allow twice that).
+#[tokio::test]
+async fn two_nodes_share_one_cap_and_one_breaker_per_endpoint() {
+    let a = spawn_with(|cfg| {
+        cfg.webhook_timeout_secs = 1;
+        cfg.webhook_schedule.time_scale = 1000;
+        cfg.webhook_concurrency = 8; // cap: 8 / 4 = 2 per endpoint
+        cfg.redis_url = Some(format!("redis://{REDIS}"));
+    })
+    .await;
+    let b = spawn_peer(&a).await;
+    let dead = Receiver::start(vec![Reply::Hang(Duration::from_secs(3)); 200]).await;
+    let dead_id = endpoint(&a, &dead.url).await;
+    let mut charges = Vec::new();
+    for i in 0..12 {
+        let node = if i % 2 == 0 { &a } else { &b };
+        charges.push(node.paid_charge(100).await["id"].as_str().expect("id").to_owned());
+    }
+    tokio::time::sleep(Duration::from_secs(4)).await;
+
+    let at: Vec<_> = dead.received().iter().map(|r| r.at).collect();
+    assert!(at.len() >= 2, "{} attempts", at.len());
+    let peak = at
+        .iter()
+        .map(|t0| at.iter().filter(|t| **t >= *t0 && t.duration_since(*t0) < Duration::from_millis(800)).count())
+        .max()
+        .unwrap_or(0);
+    assert!(peak <= 2, "{peak} attempts began within 800 ms: over the cluster cap of 2");
+    // Five failures across both nodes open the circuit for both: about six
+    // attempts in all, where two per-node breakers would allow ten or more.
+    assert!(at.len() <= 8, "dead endpoint was hammered: {} attempts", at.len());
+    assert!(pttl(&format!("unicharge:webhooks:{{{dead_id}}}:open")).await > 0, "circuit open in Redis");
+
+    let mut nodes = std::collections::BTreeMap::new();
+    for c in &charges {
+        for evt in a.state.store.events_for_object(c).await.expect("events") {
+            for d in a.state.store.deliveries_for_event(&evt.id).await.expect("deliveries") {
+                for t in a.state.store.attempts_for_delivery(&d.id).await.expect("attempts") {
+                    *nodes.entry(t.node).or_insert(0) += 1;
+                }
+            }
+        }
+    }
+    eprintln!("attempts per node: {nodes:?}");
+    assert_eq!(nodes.values().sum::<i32>() as usize, at.len());
+    assert_eq!(nodes.len(), 2, "both nodes delivered to the dead endpoint, so the cap was shared: {nodes:?}");
+}

@@ -109,6 +109,8 @@ pub async fn spawn_peer(first: &TestApp) -> TestApp {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let mut cfg = first.cfg.clone();
     cfg.listen = listener.local_addr().expect("addr");
+    // Its own name in leases and attempt records, as a separate process has.
+    cfg.node_id = format!("{}-peer", cfg.listen.port());
     let mut peer = start(cfg, listener, first.dir.clone(), false).await;
     peer.tenant = first.tenant.clone();
     peer

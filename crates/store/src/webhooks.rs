@@ -35,7 +35,8 @@ pub enum AttemptOutcome {
     GiveUp,
 }
 
-fn subscribed(ep: &EndpointRow, kind: &str) -> bool {
+/// Whether the endpoint wants events of this type.
+pub fn subscribed(ep: &EndpointRow, kind: &str) -> bool {
     serde_json::from_str::<Vec<String>>(&ep.enabled_events)
         .map(|evs| evs.iter().any(|e| e == "*" || e == kind))
         .unwrap_or(false)
@@ -60,31 +61,45 @@ pub(crate) async fn fan_out<C: ConnectionTrait>(
         .await?;
     let mut n = 0;
     for ep in endpoints.iter().filter(|ep| subscribed(ep, kind)) {
-        webhook_delivery::Entity::insert(webhook_delivery::ActiveModel {
-            id: Set(unicharge_domain::ids::DeliveryId::generate().into_string()),
-            event_id: Set(event_id.to_owned()),
-            endpoint_id: Set(ep.id.clone()),
-            app_id: Set(app_id.to_owned()),
-            livemode: Set(livemode),
-            object_id: Set(object_id.to_owned()),
-            status: Set("pending".into()),
-            attempts: Set(0),
-            next_attempt_at: Set(now * 1000),
-            lease_until: Set(None),
-            leased_by: Set(None),
-            last_status: Set(None),
-            last_error: Set(None),
-            last_response: Set(None),
-            last_latency_ms: Set(None),
-            created: Set(now),
-            delivered_at: Set(None),
-            ..Default::default()
-        })
-        .exec_without_returning(conn)
-        .await?;
+        insert_delivery(conn, event_id, &ep.id, app_id, livemode, object_id, now).await?;
         n += 1;
     }
     Ok(n)
+}
+
+/// One pending delivery of the event to one endpoint, due now.
+async fn insert_delivery<C: ConnectionTrait>(
+    conn: &C,
+    event_id: &str,
+    endpoint_id: &str,
+    app_id: &str,
+    livemode: bool,
+    object_id: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    webhook_delivery::Entity::insert(webhook_delivery::ActiveModel {
+        id: Set(unicharge_domain::ids::DeliveryId::generate().into_string()),
+        event_id: Set(event_id.to_owned()),
+        endpoint_id: Set(endpoint_id.to_owned()),
+        app_id: Set(app_id.to_owned()),
+        livemode: Set(livemode),
+        object_id: Set(object_id.to_owned()),
+        status: Set("pending".into()),
+        attempts: Set(0),
+        next_attempt_at: Set(now * 1000),
+        lease_until: Set(None),
+        leased_by: Set(None),
+        last_status: Set(None),
+        last_error: Set(None),
+        last_response: Set(None),
+        last_latency_ms: Set(None),
+        created: Set(now),
+        delivered_at: Set(None),
+        ..Default::default()
+    })
+    .exec_without_returning(conn)
+    .await?;
+    Ok(())
 }
 
 impl Store {
@@ -290,6 +305,41 @@ impl Store {
             .await?;
         txn.commit().await?;
         Ok(Some(n))
+    }
+
+    /// Queues the event again, now, to one endpoint: it must belong to the
+    /// event's app and mode, be enabled and subscribe to the event's type,
+    /// checked in the transaction that queues it. `None` if the event is
+    /// missing; `Some(0)` if the endpoint does not qualify.
+    pub async fn redeliver_event_to(
+        &self,
+        event_id: &str,
+        endpoint_id: &str,
+        now: i64,
+    ) -> Result<Option<i32>, StoreError> {
+        let txn = self.writer.begin().await?;
+        let Some(ev) = event::Entity::find().filter(EC::Id.eq(event_id)).one(&txn).await? else {
+            txn.rollback().await?;
+            return Ok(None);
+        };
+        let ep = webhook_endpoint::Entity::find_by_id(endpoint_id.to_owned())
+            .filter(W::AppId.eq(ev.app_id.as_str()))
+            .filter(W::Livemode.eq(ev.livemode))
+            .filter(W::Enabled.eq(true))
+            .one(&txn)
+            .await?;
+        if !ep.is_some_and(|ep| subscribed(&ep, &ev.kind)) {
+            txn.rollback().await?;
+            return Ok(Some(0));
+        }
+        insert_delivery(&txn, &ev.id, endpoint_id, &ev.app_id, ev.livemode, &ev.object_id, now).await?;
+        event::Entity::update_many()
+            .col_expr(EC::PendingWebhooks, Expr::col(EC::PendingWebhooks).add(1))
+            .filter(EC::Id.eq(event_id))
+            .exec(&txn)
+            .await?;
+        txn.commit().await?;
+        Ok(Some(1))
     }
 
     /// After a tenant outage: every failed delivery of these apps created

@@ -8,7 +8,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 use unicharge_domain::ids::random_alnum;
 use unicharge_domain::{EventType, ParamError};
-use unicharge_store::webhooks::EndpointRow;
+use unicharge_store::webhooks::{subscribed, EndpointRow};
+use unicharge_store::EventRow;
 use unicharge_webhooks::secrets::{open_secrets, seal_secrets, SigningSecret};
 
 pub(crate) fn render(ep: &EndpointRow, secret: Option<&str>) -> Value {
@@ -203,7 +204,9 @@ pub async fn rotate_secret(
     Ok(HttpResponse::Ok().json(render(&ep, Some(&secret))))
 }
 
-/// `POST /v1/events/{id}/redeliver`: queue the event again, now.
+/// `POST /v1/events/{id}/redeliver`: queue the event again, now, to every
+/// endpoint subscribed to it, or with `endpoint` to that one only (say, one
+/// that was disabled when the event happened and has been enabled since).
 pub async fn redeliver(
     state: web::Data<AppState>,
     who: Authed,
@@ -213,10 +216,44 @@ pub async fn redeliver(
 ) -> Result<HttpResponse, ApiError> {
     let body = read_limited(payload, state.settings.body_limit).await?;
     let e = super::events::owned_event(&state, &who, &req, &path, &body).await?;
-    let n =
-        state.store.redeliver_event(&e.id, now()).await?.ok_or_else(|| ApiError::not_found("event", e.id.clone()))?;
+    let f = parse_object(&req, &body)?;
+    let queued = match f.get("endpoint") {
+        None | Some(Value::Null) => state.store.redeliver_event(&e.id, now()).await?,
+        Some(v) => {
+            let ep = redelivery_target(&state, &e, v).await?;
+            state.store.redeliver_event_to(&e.id, &ep.id, now()).await?
+        }
+    };
+    let n = queued.ok_or_else(|| ApiError::not_found("event", e.id.clone()))?;
     state.wakeup.wake();
     Ok(HttpResponse::Ok().json(json!({"id": e.id, "object": "event", "redelivered": n})))
+}
+
+/// The endpoint named by `endpoint`: one of the event's app's endpoints in
+/// the event's mode (any other is "no such webhook_endpoint", so other
+/// tenants' ids cannot be probed), enabled and subscribed to the event's type.
+async fn redelivery_target(state: &AppState, e: &EventRow, v: &Value) -> Result<EndpointRow, ApiError> {
+    let id = match v {
+        Value::String(s) if !s.is_empty() => s.as_str(),
+        _ => return Err(ParamError::invalid("endpoint", "must be a webhook endpoint id").into()),
+    };
+    let ep = state
+        .store
+        .get_endpoint(id)
+        .await?
+        .filter(|ep| ep.app_id == e.app_id && ep.livemode == e.livemode)
+        // A reference in the body, not the resource in the path: 400 with
+        // the parameter named, as for any other bad parameter.
+        .ok_or_else(|| {
+            ApiError::bad("resource_not_found", format!("No such webhook_endpoint: {id}"), Some("endpoint"))
+        })?;
+    if !ep.enabled {
+        return Err(ParamError::invalid("endpoint", format!("{id} is disabled; enable it first")).into());
+    }
+    if !subscribed(&ep, &e.kind) {
+        return Err(ParamError::unsupported("endpoint", format!("{id} is not subscribed to {}", e.kind)).into());
+    }
+    Ok(ep)
 }
 
 /// `POST /v1/events/resend_failed` with `since` (and optionally `app[id]`):
