@@ -5,7 +5,7 @@
 //! same query, close, refund and notification handling.
 
 mod config;
-mod create;
+pub mod create;
 pub mod cst;
 mod gateway;
 pub mod sign;
