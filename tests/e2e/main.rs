@@ -1,6 +1,7 @@
 //! Black-box tests: a real server on a random port, real HTTP, a real
 //! database (SQLite by default; PostgreSQL with UNICHARGE_TEST_POSTGRES).
 
+mod alipay;
 mod auth;
 mod cache;
 mod charges;

@@ -87,6 +87,9 @@ pub async fn load(
     mode: Mode,
     channel: ChannelCode,
 ) -> Result<Option<Arc<ChannelConfig>>, ApiError> {
+    // The products of one provider (alipay_qr, alipay_wap, …) share its
+    // configuration.
+    let channel = channel.config_code();
     let cache_key = format!("{app_id}/{}/{}", mode.as_str(), channel.as_str());
     if let Some(c) = state.channel_configs.get(&cache_key) {
         return Ok(Some(c));
@@ -135,6 +138,36 @@ pub async fn provision_sandbox(state: &AppState, app_id: &str, now: i64) -> Resu
         &state.sealer,
         unicharge_channels::sandbox::PARAMS,
         Target { app_id, mode: Mode::Test, channel: ChannelCode::Sandbox },
+        &params,
+        true,
+        now,
+    )?;
+    save(state, &row).await
+}
+
+/// Gives an app a test-mode Alipay account on the built-in Alipay sandbox,
+/// the way a merchant sets one up on Alipay's open platform: a new app id, an
+/// application key pair whose public half is uploaded to the platform, and
+/// the platform's public key in return. Every Alipay product then works in
+/// test mode with no setup.
+pub async fn provision_alipay_sandbox(state: &AppState, app_id: &str, now: i64) -> Result<(), ApiError> {
+    let app_key = unicharge_crypto::generate_rsa_2048_pkcs8_pem().map_err(ApiError::internal)?;
+    let app_public =
+        unicharge_crypto::RsaSigner::parse(&app_key).and_then(|k| k.public_key_pem()).map_err(ApiError::internal)?;
+    let alipay_app_id = unicharge_sandboxes::alipay::new_app_id();
+    let seller_id = unicharge_sandboxes::alipay::new_user_id();
+    let sandbox_app =
+        unicharge_sandboxes::alipay::SandboxApp { app_public_key_pem: app_public, seller_id: seller_id.clone() };
+    state.alipay_apps.register(&alipay_app_id, &sandbox_app).await?;
+    let mut params = Map::new();
+    params.insert("app_id".into(), json!(alipay_app_id));
+    params.insert("app_private_key".into(), json!(app_key));
+    params.insert("alipay_public_key".into(), json!(state.alipay_sandbox.alipay_public_key_pem()));
+    params.insert("seller_id".into(), json!(seller_id));
+    let row = seal_config(
+        &state.sealer,
+        unicharge_channels::alipay::PARAMS,
+        Target { app_id, mode: Mode::Test, channel: ChannelCode::Alipay },
         &params,
         true,
         now,

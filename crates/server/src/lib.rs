@@ -12,12 +12,13 @@ pub mod ops;
 pub mod payments;
 pub mod render;
 mod routes;
+pub mod sandbox_apps;
 mod state;
 pub mod sweep;
 
 pub use error::ApiError;
 pub use routes::OPENAPI;
-pub use state::{AppState, ServerSettings};
+pub use state::{AppState, Sandboxes, ServerSettings};
 
 use actix_web::{dev::Server, middleware, web, App, HttpServer};
 use std::net::TcpListener;
@@ -31,6 +32,7 @@ pub fn serve(listener: TcpListener, state: AppState, workers: usize) -> std::io:
         local.store = state.store.for_worker(workers as u32);
         let data = web::Data::new(local);
         let sandbox = data.sandbox.clone();
+        let alipay = data.alipay_sandbox.clone();
         App::new()
             .app_data(data.clone())
             // Path only: query strings carry sandbox pay-URL tokens and
@@ -41,6 +43,8 @@ pub fn serve(listener: TcpListener, state: AppState, workers: usize) -> std::io:
                     .exclude("/health")
                     .exclude("/ready"),
             )
+            // Before `/sandbox`, whose scope would otherwise claim these paths.
+            .configure(|cfg| unicharge_sandboxes::alipay::configure(cfg, alipay))
             .configure(|cfg| unicharge_sandboxes::sandbox::configure(cfg, sandbox))
             .configure(routes::configure)
     })

@@ -3,6 +3,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use unicharge_channels::Channels;
 use unicharge_crypto::{KeyedHasher, SecretSealer};
+use unicharge_sandboxes::alipay::AlipaySandbox;
 use unicharge_sandboxes::sandbox::SandboxProvider;
 use unicharge_store::{ApiKeyRow, AppRow, Store};
 
@@ -19,12 +20,23 @@ pub struct ServerSettings {
     pub webhook_allow_private_live: bool,
 }
 
+/// The built-in provider simulators test mode talks to.
+pub struct Sandboxes {
+    pub sandbox: actix_web::web::Data<SandboxProvider>,
+    pub alipay: actix_web::web::Data<AlipaySandbox>,
+    pub alipay_apps: Arc<crate::sandbox_apps::StoredAlipayApps>,
+}
+
 /// Shared by every request handler.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
     pub channels: Channels,
     pub sandbox: actix_web::web::Data<SandboxProvider>,
+    pub alipay_sandbox: actix_web::web::Data<AlipaySandbox>,
+    /// The Alipay sandbox's registry of apps, where test-mode provisioning
+    /// uploads each app's public key.
+    pub alipay_apps: Arc<crate::sandbox_apps::StoredAlipayApps>,
     pub sealer: Arc<SecretSealer>,
     pub hasher: Arc<KeyedHasher>,
     pub settings: Arc<ServerSettings>,
@@ -41,7 +53,7 @@ impl AppState {
     pub fn new(
         store: Store,
         channels: Channels,
-        sandbox: actix_web::web::Data<SandboxProvider>,
+        sandboxes: Sandboxes,
         sealer: SecretSealer,
         hasher: KeyedHasher,
         settings: ServerSettings,
@@ -50,7 +62,9 @@ impl AppState {
         Self {
             store,
             channels,
-            sandbox,
+            sandbox: sandboxes.sandbox,
+            alipay_sandbox: sandboxes.alipay,
+            alipay_apps: sandboxes.alipay_apps,
             sealer: Arc::new(sealer),
             hasher: Arc::new(hasher),
             settings: Arc::new(settings),

@@ -247,7 +247,7 @@ pub async fn run_channel(state: &AppState, cmd: ChannelCmd) -> anyhow::Result<()
     match cmd {
         ChannelCmd::Set(s) => {
             let m = mode(&s.mode)?;
-            let channel = ChannelCode::parse(&s.channel).map_err(|e| anyhow!("{e}"))?;
+            let channel = ChannelCode::parse(&s.channel).map_err(|e| anyhow!("{e}"))?.config_code();
             if !channel.available_in(m) {
                 bail!("{} is not available in {} mode", channel.as_str(), m.as_str());
             }

@@ -8,12 +8,16 @@ mod keys;
 pub use config::Config;
 
 use anyhow::Context;
+use secrecy::{ExposeSecret, SecretString};
 use std::net::TcpListener;
+use std::sync::Arc;
 use std::time::Duration;
 use unicharge_channels::Channels;
 use unicharge_crypto::{KeyedHasher, SecretSealer};
+use unicharge_sandboxes::alipay::AlipaySandbox;
 use unicharge_sandboxes::sandbox::SandboxProvider;
-use unicharge_server::{AppState, ServerSettings};
+use unicharge_server::sandbox_apps::StoredAlipayApps;
+use unicharge_server::{AppState, Sandboxes, ServerSettings};
 use unicharge_store::{Store, StoreOptions};
 
 /// Two rustls crypto providers are linked (sea-orm pulls ring, reqwest
@@ -53,31 +57,38 @@ pub async fn build_state(cfg: &Config) -> anyhow::Result<AppState> {
         webhook_allow_private_live: cfg.webhook_allow_private,
     };
     let platform = platform_key(&store, &sealer).await?;
-    Ok(AppState::new(
-        store,
-        Channels::new(http),
-        actix_web::web::Data::new(sandbox),
-        sealer,
-        hasher,
-        settings,
-        platform,
-    ))
+    let alipay_key = sealed_rsa_key(&store, &sealer, "sandbox_alipay_rsa_key").await?;
+    let alipay_apps = Arc::new(StoredAlipayApps::new(store.clone()));
+    let alipay = AlipaySandbox::new(&alipay_key, alipay_apps.clone(), http.clone(), cfg.sandbox_time_scale)
+        .context("the Alipay sandbox key")?
+        .with_public_base_url(&cfg.public_url);
+    let sandboxes = Sandboxes {
+        sandbox: actix_web::web::Data::new(sandbox),
+        alipay: actix_web::web::Data::new(alipay),
+        alipay_apps,
+    };
+    Ok(AppState::new(store, Channels::new(http), sandboxes, sealer, hasher, settings, platform))
 }
 
-/// The platform's RSA key for `X-Pingplusplus-Signature`: generated once,
-/// sealed in the settings table, the same on every node.
+/// The platform's RSA key for `X-Pingplusplus-Signature`.
 async fn platform_key(store: &Store, sealer: &SecretSealer) -> anyhow::Result<unicharge_crypto::RsaSigner> {
-    const NAME: &str = "platform_rsa_key";
-    let sealed = match store.get_setting(NAME).await? {
+    let pem = sealed_rsa_key(store, sealer, "platform_rsa_key").await?;
+    unicharge_crypto::RsaSigner::parse(pem.expose_secret()).context("platform key")
+}
+
+/// An RSA key generated once, sealed in the settings table, and the same on
+/// every node: the first node to start wins the insert, the others read it.
+async fn sealed_rsa_key(store: &Store, sealer: &SecretSealer, name: &str) -> anyhow::Result<SecretString> {
+    let sealed = match store.get_setting(name).await? {
         Some(s) => s,
         None => {
-            let pem = unicharge_crypto::generate_rsa_2048_pkcs8_pem().context("generating the platform key")?;
-            store.get_or_init_setting(NAME, &sealer.seal(pem.as_bytes(), NAME)).await?
+            let pem = unicharge_crypto::generate_rsa_2048_pkcs8_pem().with_context(|| format!("generating {name}"))?;
+            store.get_or_init_setting(name, &sealer.seal(pem.as_bytes(), name)).await?
         }
     };
-    let pem = sealer.open(&sealed, NAME).context("opening the platform key (wrong master key?)")?;
-    let pem = String::from_utf8(pem).context("platform key is not text")?;
-    unicharge_crypto::RsaSigner::parse(&pem).context("platform key")
+    let pem = sealer.open(&sealed, name).with_context(|| format!("opening {name} (wrong master key?)"))?;
+    let pem = String::from_utf8(pem).with_context(|| format!("{name} is not text"))?;
+    Ok(SecretString::from(pem))
 }
 
 /// Starts this node's webhook dispatcher.

@@ -20,7 +20,9 @@ pub async fn put_channel(
 ) -> Result<HttpResponse, ApiError> {
     let body = read_limited(payload, state.settings.body_limit).await?;
     let app = authorize_app(&state, &who, &path.0, &req, &body).await?;
-    let channel = ChannelCode::parse(&path.1)?;
+    // One configuration serves all of a provider's products: setting
+    // `alipay_qr` sets `alipay`.
+    let channel = ChannelCode::parse(&path.1)?.config_code();
     if !channel.available_in(who.mode) {
         return Err(ParamError::unsupported(
             "channel",
