@@ -42,6 +42,31 @@ pub fn certificate_spki_der(pem_text: &str) -> Result<Vec<u8>, CertError> {
     cert.tbs_certificate.subject_public_key_info.to_der().map_err(|e| CertError::Der(e.to_string()))
 }
 
+/// What WeChat Pay needs of an X.509 certificate: the serial as WeChat
+/// names it (upper-case hex, no leading zeros, as `%X` prints a big integer
+/// in its SDKs) and the validity window in Unix seconds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertSerialValidity {
+    pub serial_hex: String,
+    pub not_before: i64,
+    pub not_after: i64,
+}
+
+/// Serial and validity of the first certificate in `pem_text`.
+pub fn certificate_serial_validity(pem_text: &str) -> Result<CertSerialValidity, CertError> {
+    let ders = pem_certificates(pem_text)?;
+    let cert = parse(&ders[0])?;
+    let tbs = &cert.tbs_certificate;
+    let hex = hex::encode_upper(tbs.serial_number.as_bytes());
+    let trimmed = hex.trim_start_matches('0');
+    let secs = |t: &x509_cert::time::Time| i64::try_from(t.to_unix_duration().as_secs()).unwrap_or(i64::MAX);
+    Ok(CertSerialValidity {
+        serial_hex: if trimmed.is_empty() { "0".to_owned() } else { trimmed.to_owned() },
+        not_before: secs(&tbs.validity.not_before),
+        not_after: secs(&tbs.validity.not_after),
+    })
+}
+
 /// `app_cert_sn` (or the Alipay public-key certificate's SN) of the first
 /// certificate in `pem_text`.
 pub fn alipay_cert_sn(pem_text: &str) -> Result<String, CertError> {
