@@ -52,9 +52,16 @@ impl Store {
             })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pg_opts = PgConnectOptions::from_str(url).map_err(|e| StoreError::Connect(e.to_string()))?;
-            let max = opts.max_connections.max(2);
+            // `max_connections` bounds the whole process: a quarter goes to
+            // this shared pool (the dispatcher, sweeper and CLI), the rest is
+            // split among the HTTP workers' own pools (`for_worker`). Giving
+            // each side the full figure once let a busy node open twice as
+            // many connections as configured and exhaust PostgreSQL's limit.
+            let total = opts.max_connections.max(4);
+            let shared = (total / 4).max(2);
+            let max = total - shared;
             let pool = PgPoolOptions::new()
-                .max_connections(max)
+                .max_connections(shared)
                 .acquire_timeout(Duration::from_secs(30))
                 .connect_with(pg_opts.clone())
                 .await
