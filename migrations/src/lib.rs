@@ -7,12 +7,17 @@ pub use sea_orm_migration::prelude::*;
 mod cols;
 mod m20261123_000001_init;
 mod m20261123_000002_webhooks;
+mod m20261201_000003_claim_order;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261123_000001_init::Migration), Box::new(m20261123_000002_webhooks::Migration)]
+        vec![
+            Box::new(m20261123_000001_init::Migration),
+            Box::new(m20261123_000002_webhooks::Migration),
+            Box::new(m20261201_000003_claim_order::Migration),
+        ]
     }
 }
