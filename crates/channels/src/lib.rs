@@ -12,6 +12,7 @@ mod types;
 
 pub mod alipay;
 pub mod sandbox;
+pub mod wechat;
 
 pub use config::{ChannelConfig, ParamSpec};
 pub use error::ChannelError;
@@ -50,7 +51,9 @@ pub trait Channel: Send + Sync {
     fn parse_notify(&self, ctx: &ChannelContext, notify: &RawNotify) -> Result<NotifyOutcome, ChannelError>;
 
     /// The body the provider expects back; anything else makes it retry.
-    fn ack(&self, processed: bool) -> Ack;
+    /// `notify` is the notification being answered: a provider with two
+    /// protocols (WeChat Pay v2 XML, v3 JSON) answers in the one it used.
+    fn ack(&self, notify: &RawNotify, processed: bool) -> Ack;
 }
 
 /// All channels, looked up by code.
@@ -58,13 +61,15 @@ pub trait Channel: Send + Sync {
 pub struct Channels {
     sandbox: Arc<sandbox::SandboxChannel>,
     alipay: alipay::AlipayProducts,
+    wechat: wechat::WechatProducts,
 }
 
 impl Channels {
     pub fn new(http: reqwest::Client) -> Self {
         Self {
             sandbox: Arc::new(sandbox::SandboxChannel::new(http.clone())),
-            alipay: alipay::AlipayProducts::new(http),
+            alipay: alipay::AlipayProducts::new(http.clone()),
+            wechat: wechat::WechatProducts::new(http),
         }
     }
 
@@ -77,6 +82,12 @@ impl Channels {
             ChannelCode::AlipayQr => self.alipay.qr.as_ref(),
             ChannelCode::AlipayScan => self.alipay.scan.as_ref(),
             ChannelCode::AlipayLite => self.alipay.lite.as_ref(),
+            ChannelCode::Wx => self.wechat.app.as_ref(),
+            ChannelCode::WxPub => self.wechat.pub_.as_ref(),
+            ChannelCode::WxLite => self.wechat.lite.as_ref(),
+            ChannelCode::WxPubQr => self.wechat.pub_qr.as_ref(),
+            ChannelCode::WxWap => self.wechat.wap.as_ref(),
+            ChannelCode::WxPubScan => self.wechat.pub_scan.as_ref(),
         }
     }
 }

@@ -15,13 +15,15 @@ mod sym;
 
 pub use aead::{SealError, SecretSealer};
 pub use cert::{
-    alipay_cert_sn, alipay_root_cert_sn, certificate_serial_validity, certificate_spki_der, pem_certificates, CertError,
-    CertSerialValidity,
+    alipay_cert_sn, alipay_root_cert_sn, certificate_serial_validity, certificate_spki_der, pem_certificates,
+    CertError, CertSerialValidity,
 };
 pub use mac::{ct_eq, hmac_sha256, hmac_sha256_hex, verify_hmac_sha256, KeyedHasher};
 pub use params::{sorted_sign_content, sorted_sign_content_keep_empty, wechat_v2_sign};
 pub use rsa_keys::{generate_rsa_2048_pkcs8_pem, RsaKeyError, RsaPublicKey, RsaSigner};
-pub use sym::{aes_256_ecb_pkcs7_decrypt, aes_256_ecb_pkcs7_encrypt, aes_gcm_decrypt, aes_gcm_encrypt, md5_hex, CipherError};
+pub use sym::{
+    aes_256_ecb_pkcs7_decrypt, aes_256_ecb_pkcs7_encrypt, aes_gcm_decrypt, aes_gcm_encrypt, md5_hex, CipherError,
+};
 
 pub use secrecy::{ExposeSecret, SecretBox, SecretString};
 

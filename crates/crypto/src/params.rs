@@ -72,10 +72,7 @@ mod tests {
         ];
         let key = "192006250b4c09247ec02edce69f6a2d";
         assert_eq!(wechat_v2_sign(p, key, false), "9A0A8659F005D6984697E2CA0A9CF3B7");
-        assert_eq!(
-            wechat_v2_sign(p, key, true),
-            "6A9AE1657590FD6257D693A078E1C3E4BB6BA4DC30B23E0EE2496E54170DACD6"
-        );
+        assert_eq!(wechat_v2_sign(p, key, true), "6A9AE1657590FD6257D693A078E1C3E4BB6BA4DC30B23E0EE2496E54170DACD6");
         assert_ne!(wechat_v2_sign(p, "192006250b4c09247ec02edce69f6a2e", false), "9A0A8659F005D6984697E2CA0A9CF3B7");
     }
 }

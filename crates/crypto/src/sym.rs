@@ -65,9 +65,8 @@ pub fn aes_256_ecb_pkcs7_decrypt(key: &[u8], ciphertext: &[u8]) -> Result<Vec<u8
         return Err(CipherError::Unauthentic);
     }
     let mut buf = ciphertext.to_vec();
-    let plain = k
-        .decrypt(&mut buf, aws_lc_rs::cipher::DecryptionContext::None)
-        .map_err(|_| CipherError::Unauthentic)?;
+    let plain =
+        k.decrypt(&mut buf, aws_lc_rs::cipher::DecryptionContext::None).map_err(|_| CipherError::Unauthentic)?;
     Ok(plain.to_vec())
 }
 

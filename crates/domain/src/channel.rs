@@ -22,6 +22,18 @@ pub enum ChannelCode {
     AlipayScan,
     /// Alipay mini program (`alipay.trade.create`).
     AlipayLite,
+    /// WeChat Pay in a mobile app (v3 `/v3/pay/transactions/app`, v2 `trade_type=APP`).
+    Wx,
+    /// WeChat official account, JSAPI (v3 `jsapi`, v2 `trade_type=JSAPI`).
+    WxPub,
+    /// WeChat mini program; the same JSAPI order as `wx_pub`.
+    WxLite,
+    /// The buyer scans the merchant's QR code: Native (v3 `native`, v2 `trade_type=NATIVE`).
+    WxPubQr,
+    /// WeChat H5 in a mobile browser (v3 `h5`, v2 `trade_type=MWEB`).
+    WxWap,
+    /// The merchant scans the buyer's payment code (v2 `micropay`).
+    WxPubScan,
 }
 
 /// What a channel accepts, used to validate a charge before any I/O.
@@ -51,6 +63,22 @@ const fn alipay_rules(required_extra: &'static [&'static str]) -> ChannelRules {
     }
 }
 
+/// WeChat Pay's `total_fee` is a 32-bit integer of fen; stay well inside it.
+const WECHAT_MAX_AMOUNT: i64 = 1_000_000_000;
+
+/// WeChat Pay products differ only in what `extra` must carry.
+const fn wechat_rules(required_extra: &'static [&'static str]) -> ChannelRules {
+    ChannelRules {
+        max_amount: WECHAT_MAX_AMOUNT,
+        // `out_trade_no` is 6 to 32 characters (APIv3's bound; APIv2 accepts it too).
+        order_no_min: 6,
+        order_no_max: 32,
+        currencies: &[Currency::Cny],
+        required_extra,
+        live_allowed: true,
+    }
+}
+
 impl ChannelCode {
     pub const ALL: &'static [ChannelCode] = &[
         ChannelCode::Sandbox,
@@ -60,6 +88,12 @@ impl ChannelCode {
         ChannelCode::AlipayQr,
         ChannelCode::AlipayScan,
         ChannelCode::AlipayLite,
+        ChannelCode::Wx,
+        ChannelCode::WxPub,
+        ChannelCode::WxLite,
+        ChannelCode::WxPubQr,
+        ChannelCode::WxWap,
+        ChannelCode::WxPubScan,
     ];
 
     pub fn parse(s: &str) -> Result<Self, ParamError> {
@@ -71,6 +105,12 @@ impl ChannelCode {
             "alipay_qr" => Ok(ChannelCode::AlipayQr),
             "alipay_scan" => Ok(ChannelCode::AlipayScan),
             "alipay_lite" => Ok(ChannelCode::AlipayLite),
+            "wx" => Ok(ChannelCode::Wx),
+            "wx_pub" => Ok(ChannelCode::WxPub),
+            "wx_lite" => Ok(ChannelCode::WxLite),
+            "wx_pub_qr" => Ok(ChannelCode::WxPubQr),
+            "wx_wap" => Ok(ChannelCode::WxWap),
+            "wx_pub_scan" => Ok(ChannelCode::WxPubScan),
             "" => Err(ParamError::missing("channel")),
             other => Err(ParamError::unsupported("channel", format!("'{other}' is not a known channel"))),
         }
@@ -85,6 +125,12 @@ impl ChannelCode {
             ChannelCode::AlipayQr => "alipay_qr",
             ChannelCode::AlipayScan => "alipay_scan",
             ChannelCode::AlipayLite => "alipay_lite",
+            ChannelCode::Wx => "wx",
+            ChannelCode::WxPub => "wx_pub",
+            ChannelCode::WxLite => "wx_lite",
+            ChannelCode::WxPubQr => "wx_pub_qr",
+            ChannelCode::WxWap => "wx_wap",
+            ChannelCode::WxPubScan => "wx_pub_scan",
         }
     }
 
@@ -100,6 +146,13 @@ impl ChannelCode {
             | ChannelCode::AlipayQr
             | ChannelCode::AlipayScan
             | ChannelCode::AlipayLite => ChannelCode::Alipay,
+            // One merchant account (mchid, appid, keys) serves every WeChat Pay product.
+            ChannelCode::Wx
+            | ChannelCode::WxPub
+            | ChannelCode::WxLite
+            | ChannelCode::WxPubQr
+            | ChannelCode::WxWap
+            | ChannelCode::WxPubScan => ChannelCode::Wx,
         }
     }
 
@@ -125,6 +178,13 @@ impl ChannelCode {
             ChannelCode::AlipayScan => alipay_rules(&["scan_code"]),
             // The buyer's Alipay user id, which the mini program obtains.
             ChannelCode::AlipayLite => alipay_rules(&["buyer_id"]),
+            // Ping++ lists `product_id` for wx_pub_qr; only APIv2 needs one,
+            // and the adapter falls back to the order number there.
+            ChannelCode::Wx | ChannelCode::WxPubQr | ChannelCode::WxWap => wechat_rules(&[]),
+            // The payer's openid under the configured appid.
+            ChannelCode::WxPub | ChannelCode::WxLite => wechat_rules(&["open_id"]),
+            // Ping++ names the buyer's payment code `scan_code`; it becomes `auth_code`.
+            ChannelCode::WxPubScan => wechat_rules(&["scan_code"]),
         }
     }
 
@@ -166,5 +226,23 @@ mod tests {
         assert_eq!(ChannelCode::AlipayScan.rules().required_extra, &["scan_code"]);
         assert_eq!(ChannelCode::AlipayLite.rules().required_extra, &["buyer_id"]);
         assert!(ChannelCode::AlipayQr.rules().required_extra.is_empty());
+    }
+
+    #[test]
+    fn wechat_products_share_one_configuration() {
+        let wx: Vec<_> = ChannelCode::ALL.iter().filter(|c| c.as_str().starts_with("wx")).collect();
+        assert_eq!(wx.len(), 6);
+        for c in wx {
+            assert_eq!(c.config_code(), ChannelCode::Wx);
+            assert!(c.available_in(Mode::Live));
+            let r = c.rules();
+            assert_eq!((r.order_no_min, r.order_no_max), (6, 32));
+            assert!(r.max_amount < i64::from(i32::MAX));
+            assert_eq!(r.currencies, &[Currency::Cny]);
+        }
+        assert_eq!(ChannelCode::WxPub.rules().required_extra, &["open_id"]);
+        assert_eq!(ChannelCode::WxLite.rules().required_extra, &["open_id"]);
+        assert_eq!(ChannelCode::WxPubScan.rules().required_extra, &["scan_code"]);
+        assert!(ChannelCode::WxPubQr.rules().required_extra.is_empty());
     }
 }

@@ -78,7 +78,13 @@ pub fn pay_order(product: ChannelCode, charge: &ChargeRef) -> Result<(&'static s
             o.buyer_id = Some(require_extra(charge, "buyer_id")?);
             "alipay.trade.create"
         }
-        ChannelCode::Sandbox => return Err(ChannelError::Config("sandbox is not an Alipay product".into())),
+        ChannelCode::Sandbox
+        | ChannelCode::Wx
+        | ChannelCode::WxPub
+        | ChannelCode::WxLite
+        | ChannelCode::WxPubQr
+        | ChannelCode::WxWap
+        | ChannelCode::WxPubScan => return Err(ChannelError::Config("not an Alipay product".into())),
     };
     Ok((method, o))
 }
@@ -99,7 +105,13 @@ pub fn client_params(
         | ChannelCode::Alipay
         | ChannelCode::AlipayQr
         | ChannelCode::AlipayScan
-        | ChannelCode::AlipayLite => "",
+        | ChannelCode::AlipayLite
+        | ChannelCode::Wx
+        | ChannelCode::WxPub
+        | ChannelCode::WxLite
+        | ChannelCode::WxPubQr
+        | ChannelCode::WxWap
+        | ChannelCode::WxPubScan => "",
     };
     signed_request(cfg, method, &order, &[("notify_url", &ctx.notify_url), ("return_url", return_url)], timestamp)
 }
@@ -144,7 +156,13 @@ pub async fn create(
             Ok(Created::pending(Credential(json!({ "trade_no": r.trade_no }))))
         }
         ChannelCode::AlipayScan => scan(ch, cfg, ctx, charge).await,
-        ChannelCode::Sandbox => Err(ChannelError::Config("sandbox is not an Alipay product".into())),
+        ChannelCode::Sandbox
+        | ChannelCode::Wx
+        | ChannelCode::WxPub
+        | ChannelCode::WxLite
+        | ChannelCode::WxPubQr
+        | ChannelCode::WxWap
+        | ChannelCode::WxPubScan => Err(ChannelError::Config("not an Alipay product".into())),
     }
 }
 

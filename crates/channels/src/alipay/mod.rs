@@ -155,7 +155,13 @@ impl Channel for AlipayChannel {
             | ChannelCode::AlipayWap
             | ChannelCode::AlipayPcDirect
             | ChannelCode::AlipayQr
-            | ChannelCode::AlipayLite => "alipay.trade.close",
+            | ChannelCode::AlipayLite
+            | ChannelCode::Wx
+            | ChannelCode::WxPub
+            | ChannelCode::WxLite
+            | ChannelCode::WxPubQr
+            | ChannelCode::WxWap
+            | ChannelCode::WxPubScan => "alipay.trade.close",
         };
         let answer = self.call(&cfg, method, &wire::TradeRef { out_trade_no: &charge.order_no }, &[]).await?;
         if answer.header.is_success() {
@@ -216,7 +222,7 @@ impl Channel for AlipayChannel {
         NotifyOutcome::try_from(&n)
     }
 
-    fn ack(&self, processed: bool) -> Ack {
+    fn ack(&self, _notify: &RawNotify, processed: bool) -> Ack {
         Ack { status: 200, content_type: "text/plain", body: if processed { "success" } else { "fail" }.to_owned() }
     }
 }

@@ -277,8 +277,8 @@ fn parse_notify_maps_statuses_and_rejects_bad_forms() {
     assert!(matches!(parse(format!("{good}&out_trade_no=B2").into_bytes()), Err(ChannelError::Malformed(_))));
     assert!(matches!(parse(b"%FF%FE=1&a".to_vec()), Err(ChannelError::Malformed(_))));
     assert!(parse(b"".to_vec()).is_err());
-    assert_eq!(ch.wap.ack(true).body, "success");
-    assert_eq!(ch.wap.ack(false).body, "fail");
+    assert_eq!(ch.wap.ack(&raw(Vec::new()), true).body, "success");
+    assert_eq!(ch.wap.ack(&raw(Vec::new()), false).body, "fail");
 }
 
 #[test]

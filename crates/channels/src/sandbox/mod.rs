@@ -151,7 +151,7 @@ impl Channel for SandboxChannel {
         }
     }
 
-    fn ack(&self, processed: bool) -> Ack {
+    fn ack(&self, _notify: &RawNotify, processed: bool) -> Ack {
         Ack {
             status: 200,
             content_type: "text/plain; charset=utf-8",

@@ -30,36 +30,37 @@ pub async fn receive(
         return HttpResponse::NotFound().finish();
     };
     let adapter = state.channels.get(code);
-    match handle(&state, &req, code, &app_id, &mode, payload).await {
-        Ok(()) => reply(adapter.ack(true)),
-        Err(reason) => {
-            tracing::warn!(channel = %channel, app = %app_id, mode = %mode, reason = %reason, "notification rejected");
-            reply(adapter.ack(false))
-        }
-    }
-}
-
-async fn handle(
-    state: &AppState,
-    req: &HttpRequest,
-    code: ChannelCode,
-    app_id: &str,
-    mode: &str,
-    payload: web::Payload,
-) -> Result<(), String> {
-    let mode = Mode::parse(mode).ok_or("unknown mode")?;
-    let body = read_limited(payload, state.settings.body_limit).await.map_err(|e| e.to_string())?;
-    let ctx = channel_ctx(state, app_id, mode, code).await.map_err(|e| e.to_string())?;
-    let raw = RawNotify {
+    // The raw notification is read first: the adapter answers in the
+    // protocol it came in (WeChat Pay v2 XML or v3 JSON).
+    let mut raw = RawNotify {
         content_type: req.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned(),
         headers: req
             .headers()
             .iter()
             .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str().to_owned(), v.to_owned())))
             .collect(),
-        body: body.to_vec(),
+        body: Vec::new(),
     };
-    let outcome = state.channels.get(code).parse_notify(&ctx, &raw).map_err(|e| e.to_string())?;
+    let result = match read_limited(payload, state.settings.body_limit).await {
+        Ok(body) => {
+            raw.body = body.to_vec();
+            handle(&state, code, &app_id, &mode, &raw).await
+        }
+        Err(e) => Err(e.to_string()),
+    };
+    match result {
+        Ok(()) => reply(adapter.ack(&raw, true)),
+        Err(reason) => {
+            tracing::warn!(channel = %channel, app = %app_id, mode = %mode, reason = %reason, "notification rejected");
+            reply(adapter.ack(&raw, false))
+        }
+    }
+}
+
+async fn handle(state: &AppState, code: ChannelCode, app_id: &str, mode: &str, raw: &RawNotify) -> Result<(), String> {
+    let mode = Mode::parse(mode).ok_or("unknown mode")?;
+    let ctx = channel_ctx(state, app_id, mode, code).await.map_err(|e| e.to_string())?;
+    let outcome = state.channels.get(code).parse_notify(&ctx, raw).map_err(|e| e.to_string())?;
     match outcome {
         NotifyOutcome::Ignored => Ok(()),
         NotifyOutcome::Charge { order_no, status, amount } => {
