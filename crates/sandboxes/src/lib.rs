@@ -8,5 +8,6 @@
 pub mod alipay;
 mod notifier;
 pub mod sandbox;
+pub mod wechat;
 
-pub use notifier::{Notifier, RetrySchedule};
+pub use notifier::{AckCheck, Notifier, Outgoing, Render, RetrySchedule};

@@ -1,5 +1,6 @@
 //! Asynchronous notification delivery with a provider's retry schedule.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Delays between notification attempts. `time_scale` divides every delay,
@@ -16,45 +17,80 @@ impl RetrySchedule {
     }
 }
 
+/// One notification request as it goes on the wire.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    pub content_type: &'static str,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+/// Builds each attempt afresh: providers that sign a timestamp into the
+/// headers (WeChat Pay v3) re-sign every retry, or a receiver's clock-skew
+/// check would refuse the later ones.
+pub type Render = Arc<dyn Fn() -> Outgoing + Send + Sync>;
+
+/// Whether a receiver's answer (HTTP status, body) acknowledges delivery.
+pub type AckCheck = Arc<dyn Fn(u16, &str) -> bool + Send + Sync>;
+
+#[derive(Clone)]
+enum Ack {
+    /// A 2xx with exactly this body (`exact`) or this body modulo blanks.
+    Body {
+        text: &'static str,
+        exact: bool,
+    },
+    Check(AckCheck),
+}
+
 #[derive(Clone)]
 pub struct Notifier {
     http: reqwest::Client,
     schedule: RetrySchedule,
-    ack: &'static str,
-    /// Alipay wants exactly its ack bytes; other providers tolerate blanks.
-    exact: bool,
+    ack: Ack,
 }
 
 impl Notifier {
     pub fn new(http: reqwest::Client, schedule: RetrySchedule, ack: &'static str) -> Self {
-        Self { http, schedule, ack, exact: false }
+        Self { http, schedule, ack: Ack::Body { text: ack, exact: false } }
+    }
+
+    /// A provider whose ack is not a fixed body (WeChat Pay: v3 wants HTTP
+    /// 200/204, v2 an XML `return_code` of SUCCESS).
+    pub fn with_ack_check(http: reqwest::Client, schedule: RetrySchedule, check: AckCheck) -> Self {
+        Self { http, schedule, ack: Ack::Check(check) }
     }
 
     /// Only the ack body itself counts: no surrounding whitespace or newline.
     pub fn exact_ack(mut self) -> Self {
-        self.exact = true;
+        if let Ack::Body { exact, .. } = &mut self.ack {
+            *exact = true;
+        }
         self
     }
 
-    /// One attempt: true when the receiver answered the provider's ack body.
-    pub async fn attempt(&self, url: &str, form_body: &str) -> bool {
-        let res = self
-            .http
-            .post(url)
-            .header("content-type", "application/x-www-form-urlencoded; charset=utf-8")
-            .body(form_body.to_owned())
-            .timeout(Duration::from_secs(15))
-            .send()
-            .await;
-        match res {
-            Ok(r) if r.status().is_success() => match r.text().await {
-                Ok(t) if self.exact => t == self.ack,
-                Ok(t) => t.trim() == self.ack,
-                Err(_) => false,
-            },
+    fn acknowledged(&self, status: u16, body: &str) -> bool {
+        match &self.ack {
+            Ack::Body { text, exact: true } => (200..300).contains(&status) && body == *text,
+            Ack::Body { text, exact: false } => (200..300).contains(&status) && body.trim() == *text,
+            Ack::Check(f) => f(status, body),
+        }
+    }
+
+    async fn send(&self, url: &str, out: Outgoing) -> bool {
+        let mut req = self.http.post(url).header("content-type", out.content_type).timeout(Duration::from_secs(15));
+        for (k, v) in &out.headers {
+            req = req.header(k.as_str(), v.as_str());
+        }
+        match req.body(out.body).send().await {
             Ok(r) => {
-                tracing::info!(status = %r.status(), "sandbox notification not acknowledged");
-                false
+                let status = r.status().as_u16();
+                let body = r.text().await.unwrap_or_default();
+                let ok = self.acknowledged(status, &body);
+                if !ok {
+                    tracing::info!(status, "sandbox notification not acknowledged");
+                }
+                ok
             }
             Err(e) => {
                 tracing::info!(error = %e, "sandbox notification failed to send");
@@ -63,9 +99,19 @@ impl Notifier {
         }
     }
 
+    /// One attempt of a form-encoded notification: true when acknowledged.
+    pub async fn attempt(&self, url: &str, form_body: &str) -> bool {
+        self.send(url, form(form_body.to_owned())).await
+    }
+
     /// Sends now; if not acknowledged, keeps retrying in the background.
     pub async fn deliver(&self, url: String, form_body: String) -> bool {
-        if self.attempt(&url, &form_body).await {
+        self.deliver_rendered(url, Arc::new(move || form(form_body.clone()))).await
+    }
+
+    /// As [`Notifier::deliver`], building every attempt with `render`.
+    pub async fn deliver_rendered(&self, url: String, render: Render) -> bool {
+        if self.send(&url, render()).await {
             return true;
         }
         let me = self.clone();
@@ -73,7 +119,7 @@ impl Notifier {
             let mut i = 0;
             while let Some(delay) = me.schedule.scaled(i) {
                 tokio::time::sleep(delay).await;
-                if me.attempt(&url, &form_body).await {
+                if me.send(&url, render()).await {
                     return;
                 }
                 i += 1;
@@ -82,4 +128,8 @@ impl Notifier {
         });
         false
     }
+}
+
+fn form(body: String) -> Outgoing {
+    Outgoing { content_type: "application/x-www-form-urlencoded; charset=utf-8", headers: Vec::new(), body }
 }
