@@ -61,7 +61,7 @@ fn ecb_key(key: &[u8]) -> Result<UnboundCipherKey, CipherError> {
 /// AES-256-ECB decryption with PKCS#7 padding removed.
 pub fn aes_256_ecb_pkcs7_decrypt(key: &[u8], ciphertext: &[u8]) -> Result<Vec<u8>, CipherError> {
     let k = PaddedBlockDecryptingKey::ecb_pkcs7(ecb_key(key)?).map_err(|_| CipherError::BadKey)?;
-    if ciphertext.is_empty() || ciphertext.len() % 16 != 0 {
+    if ciphertext.is_empty() || !ciphertext.len().is_multiple_of(16) {
         return Err(CipherError::Unauthentic);
     }
     let mut buf = ciphertext.to_vec();

@@ -15,6 +15,8 @@ mod tests;
 #[cfg(test)]
 mod tests_flow;
 #[cfg(test)]
+mod tests_flow_v2;
+#[cfg(test)]
 mod tests_v2;
 
 use crate::{

@@ -50,7 +50,7 @@ pub fn is_success(f: &Fields) -> bool {
     get(f, "result_code") == Some("SUCCESS")
 }
 
-pub fn err_code<'a>(f: &'a Fields) -> Option<&'a str> {
+pub fn err_code(f: &Fields) -> Option<&str> {
     get(f, "err_code")
 }
 

@@ -15,7 +15,7 @@ use super::{call, V3Config};
 use crate::{
     ChannelContext, ChannelError, ChargeRef, Created, Credential, PaymentStatus, RefundRef, RefundStatusReport,
 };
-use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use reqwest::Method;
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -25,8 +25,11 @@ fn to_json(v: &impl serde::Serialize) -> Result<String, ChannelError> {
     serde_json::to_string(v).map_err(|e| ChannelError::Malformed(e.to_string()))
 }
 
+/// RFC 3986 unreserved characters stay as they are (refund ids are `re_…`).
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
 fn seg(s: &str) -> String {
-    utf8_percent_encode(s, NON_ALPHANUMERIC).to_string()
+    utf8_percent_encode(s, SEGMENT).to_string()
 }
 
 /// The prepay request for `product` and its API path.
