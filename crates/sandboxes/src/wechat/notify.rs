@@ -62,8 +62,7 @@ impl WechatSandbox {
                 .to_string();
                 let (platform, mode) = (self.platform.clone(), m.platform_key_mode);
                 let render: Render = Arc::new(move || {
-                    let mut headers = platform.signed_headers(&body, mode);
-                    headers.push(("Wechatpay-Signature-Type".into(), "WECHATPAY2-SHA256-RSA2048".into()));
+                    let headers = platform.signed_headers(&body, mode);
                     Outgoing { content_type: "application/json", headers, body: body.clone() }
                 });
                 Some((url, render, self.notifier_v3.clone()))

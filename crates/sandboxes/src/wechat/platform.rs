@@ -63,8 +63,9 @@ impl Platform {
         }
     }
 
-    /// `Wechatpay-Timestamp/-Nonce/-Signature/-Serial` for `body`, signed
-    /// over `TS\nNONCE\nBODY\n`.
+    /// `Wechatpay-Timestamp/-Nonce/-Signature/-Serial/-Signature-Type` for
+    /// `body`, signed over `TS\nNONCE\nBODY\n`. WeChat sends the type on
+    /// answers too, and wechatpayv3 refuses answers without it.
     pub fn signed_headers(&self, body: &str, mode: PlatformKeyMode) -> Vec<(String, String)> {
         let ts = super::clock::now().to_string();
         let nonce = super::nonce();
@@ -74,6 +75,7 @@ impl Platform {
             ("Wechatpay-Nonce".into(), nonce),
             ("Wechatpay-Signature".into(), sig),
             ("Wechatpay-Serial".into(), self.serial_for(mode).to_owned()),
+            ("Wechatpay-Signature-Type".into(), "WECHATPAY2-SHA256-RSA2048".into()),
         ]
     }
 }

@@ -181,6 +181,8 @@ impl Sandbox {
         let (ts, nonce, sig, serial) =
             (h("wechatpay-timestamp"), h("wechatpay-nonce"), h("wechatpay-signature"), h("wechatpay-serial"));
         assert!(!h("request-id").is_empty(), "no Request-ID");
+        // wechatpayv3 refuses answers without it.
+        assert_eq!(h("wechatpay-signature-type"), "WECHATPAY2-SHA256-RSA2048");
         let body = res.text().await.expect("body");
         let msg = format!("{ts}\n{nonce}\n{body}\n");
         assert!(self.platform_key.verify_sha256_b64(msg.as_bytes(), &sig), "bad answer signature: {status} {body}");
