@@ -19,8 +19,17 @@
 //!   the `/sandbox/wechat` mount prefix (sandbox choice: SDKs pointed at a
 //!   base URL with a path sign only the API path);
 //! - every v3 answer, errors included, carries `Wechatpay-*` signature
-//!   headers; `Wechatpay-Serial` is the platform certificate serial, or the
-//!   public key id for merchants in [`PlatformKeyMode::PublicKey`];
+//!   headers (with `Wechatpay-Signature-Type`); `Wechatpay-Serial` is the
+//!   platform certificate serial, or the public key id for merchants in
+//!   [`PlatformKeyMode::PublicKey`]; notifications are re-signed on every
+//!   retry, so a receiver's 5-minute clock check holds for late retries;
+//! - v2 refusals before the sign is verified (bad XML, DOCTYPE, unknown
+//!   mch_id, wrong sign) answer `return_code=FAIL` with a `return_msg`
+//!   (`签名错误` for a bad sign), unsigned, as WeChat's gateway does; the
+//!   documents' `SIGNERROR` err_code is not used;
+//! - refund notifications go to the refund request's `notify_url` only
+//!   (WeChat would fall back to the URL configured on its merchant platform,
+//!   which the sandbox does not have);
 //! - ordering again with the same out_trade_no and the same terms returns
 //!   the same prepay_id; other terms answer OUT_TRADE_NO_USED;
 //! - refunds are answered PROCESSING (v3) and succeed at once afterwards:
