@@ -317,3 +317,20 @@ fn wire_mappings() {
     assert!(matches!(e(401, "SIGN_ERROR"), ChannelError::Config(_)));
     assert!(matches!(e(400, "ORDER_PAID"), ChannelError::Refused { code, .. } if code == "ORDER_PAID"));
 }
+
+/// wechatpay-java @ 1dab7bec, TestConfig.DOWNLOAD_CERTIFICATE_RESPONSE: a
+/// `/v3/certificates` item decrypts to the certificate it lists.
+#[test]
+fn wechatpay_java_certificate_download_vector() {
+    let list: v3::wire::Certificates =
+        serde_json::from_str(&vector("wechatpay-java-download_certificate_response.json")).expect("json");
+    let item = &list.data[0];
+    let r = &item.encrypt_certificate;
+    let key = b"a7cde1ZJB1kG2e7VfTs3jQzaWizur8Gb";
+    let sealed = B64.decode(&r.ciphertext).expect("b64");
+    let pem = aes_gcm_decrypt(key, r.nonce.as_bytes(), r.associated_data.as_bytes(), &sealed).expect("decrypt");
+    let cert = v3::certs::PlatformCert::parse(std::str::from_utf8(&pem).expect("pem")).expect("cert");
+    assert_eq!(cert.serial, "5DEA10EF55877E3CF6C33255C2E7DEFFF7E427EC");
+    assert_eq!(cert.serial, item.serial_no);
+    assert!(aes_gcm_decrypt(key, r.nonce.as_bytes(), b"other", &sealed).is_err());
+}
