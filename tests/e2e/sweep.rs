@@ -10,12 +10,8 @@ fn now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs() as i64
 }
 
-#[tokio::test]
-async fn a_lost_payment_notification_is_recovered_by_querying_the_channel() {
-    let app = spawn().await;
-    let c = app.charge(100).await;
-    let id = c["id"].as_str().expect("id");
-    // The buyer pays, but the provider's notification goes nowhere.
+/// The buyer pays, but the provider's notification goes nowhere.
+async fn pay_with_notification_lost(app: &TestApp, c: &Value) -> Value {
     let pay_url = c["credential"]["sandbox"]["pay_url"].as_str().expect("url");
     let (base, query) = pay_url.split_once('?').expect("query");
     let mut fields: BTreeMap<String, String> = serde_urlencoded::from_str(query).expect("fields");
@@ -38,6 +34,15 @@ async fn a_lost_payment_notification_is_recovered_by_querying_the_channel() {
         .await
         .expect("json");
     assert_eq!(paid["notified"], false);
+    paid
+}
+
+#[tokio::test]
+async fn a_lost_payment_notification_is_recovered_by_querying_the_channel() {
+    let app = spawn().await;
+    let c = app.charge(100).await;
+    let id = c["id"].as_str().expect("id");
+    let paid = pay_with_notification_lost(&app, &c).await;
     let still: Value = app.get(&format!("/v1/charges/{id}"), &app.tenant.test_key).await.json().await.expect("json");
     assert_eq!(still["paid"], false);
 
@@ -53,6 +58,24 @@ async fn a_lost_payment_notification_is_recovered_by_querying_the_channel() {
     assert_eq!(sweep_once(&app.state, now() + 10_000).await.expect("sweep").charges_queried, 0);
     app.pay(&c, "paid").await;
     assert_eq!(app.events_for(id).await, vec!["charge.succeeded"]);
+}
+
+#[tokio::test]
+async fn retrieving_with_refresh_asks_the_channel_at_once() {
+    let app = spawn().await;
+    let c = app.charge(100).await;
+    let id = c["id"].as_str().expect("id");
+    let paid = pay_with_notification_lost(&app, &c).await;
+    let plain: Value = app.get(&format!("/v1/charges/{id}"), &app.tenant.test_key).await.json().await.expect("json");
+    assert_eq!(plain["paid"], false, "without refresh the stored state is served");
+    let fresh: Value =
+        app.get(&format!("/v1/charges/{id}?refresh=true"), &app.tenant.test_key).await.json().await.expect("json");
+    assert_eq!(fresh["paid"], true, "{fresh}");
+    assert_eq!(fresh["transaction_no"], paid["trade_no"]);
+    let again: Value =
+        app.get(&format!("/v1/charges/{id}?refresh=true"), &app.tenant.test_key).await.json().await.expect("json");
+    assert_eq!(again["paid"], true);
+    assert_eq!(app.events_for(id).await, vec!["charge.succeeded"], "one event however often refreshed");
 }
 
 #[tokio::test]

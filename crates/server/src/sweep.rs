@@ -66,7 +66,7 @@ pub async fn sweep_once(state: &AppState, now: i64) -> Result<SweepReport, ApiEr
     Ok(report)
 }
 
-async fn query_charge(state: &AppState, c: &ChargeRow, now: i64) -> Result<(), ApiError> {
+pub(crate) async fn query_charge(state: &AppState, c: &ChargeRow, now: i64) -> Result<(), ApiError> {
     let channel = ChannelCode::parse(&c.channel).map_err(ApiError::internal)?;
     let ctx = channel_ctx(state, &c.app_id, Mode::from_livemode(c.livemode), channel).await?;
     let status = state.channels.get(channel).query(&ctx, &charge_ref(c)?).await?;

@@ -178,8 +178,22 @@ pub async fn retrieve(
     req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let c = owned_charge(&state, &who, &path, &req, b"").await?;
+    let mut c = owned_charge(&state, &who, &path, &req, b"").await?;
+    // `?refresh=true` asks the channel now rather than waiting for its
+    // notification or the sweeper: a client polling after the buyer says
+    // "I paid" sees the truth at once. A channel that cannot answer leaves
+    // the stored state, which is still correct, only possibly behind.
+    if c.status == "pending" && wants_refresh(req.query_string()) {
+        match crate::sweep::query_charge(&state, &c, now()).await {
+            Ok(()) => c = state.store.get_charge_fresh(&c.id).await?.unwrap_or(c),
+            Err(e) => tracing::warn!(charge = %c.id, error = %e, "refresh: channel query failed"),
+        }
+    }
     Ok(HttpResponse::Ok().json(render_with_refunds(&state, &c).await?))
+}
+
+fn wants_refresh(query: &str) -> bool {
+    url::form_urlencoded::parse(query.as_bytes()).any(|(k, v)| k == "refresh" && (v == "true" || v == "1"))
 }
 
 pub async fn list(state: web::Data<AppState>, who: Authed, req: HttpRequest) -> Result<HttpResponse, ApiError> {
