@@ -131,7 +131,8 @@ impl Store {
             .await?)
     }
 
-    /// Claims up to `limit` due deliveries for `node` until `lease_until`.
+    /// Claims up to `limit` due deliveries for `node` until `lease_until`,
+    /// none of them for `skip_endpoints` (ones this node holds back).
     /// A delivery waits while an earlier one for the same endpoint and object
     /// is still pending, so each receiver sees an object's events in order.
     pub async fn claim_deliveries(
@@ -140,34 +141,54 @@ impl Store {
         now: i64,
         lease_until: i64,
         limit: u64,
+        skip_endpoints: &[String],
     ) -> Result<Vec<DeliveryRow>, StoreError> {
+        let skip = |first: usize, pg: bool| -> String {
+            if skip_endpoints.is_empty() {
+                return String::new();
+            }
+            let marks: Vec<String> =
+                (0..skip_endpoints.len()).map(|i| if pg { format!("${}", first + i) } else { "?".into() }).collect();
+            format!("AND d.endpoint_id NOT IN ({}) ", marks.join(", "))
+        };
+        let skipped = skip_endpoints.iter().map(|e| sea_orm::Value::from(e.as_str()));
         let (sql, values): (String, Vec<sea_orm::Value>) = match self.backend {
             Backend::Postgres => (
-                "UPDATE webhook_deliveries SET lease_until = $1, leased_by = $2 WHERE seq IN ( \
+                format!(
+                    "UPDATE webhook_deliveries SET lease_until = $1, leased_by = $2 WHERE seq IN ( \
                    SELECT d.seq FROM webhook_deliveries d \
                    WHERE d.status = 'pending' AND d.next_attempt_at <= $3 \
-                     AND (d.lease_until IS NULL OR d.lease_until < $3) \
+                     AND (d.lease_until IS NULL OR d.lease_until < $3) {}\
                      AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.endpoint_id = d.endpoint_id \
                        AND p.object_id = d.object_id AND p.seq < d.seq AND p.status = 'pending') \
                    ORDER BY d.next_attempt_at, d.seq LIMIT $4 FOR UPDATE SKIP LOCKED) \
-                 RETURNING *"
-                    .to_owned(),
-                vec![lease_until.into(), node.into(), now.into(), (limit as i64).into()],
+                 RETURNING *",
+                    skip(5, true)
+                ),
+                [lease_until.into(), node.into(), now.into(), (limit as i64).into()]
+                    .into_iter()
+                    .chain(skipped)
+                    .collect(),
             ),
             // SQLite has one writer connection, so the claim is already
             // serialized; it has no row locks to skip.
-            Backend::Sqlite => (
-                "UPDATE webhook_deliveries SET lease_until = ?, leased_by = ? WHERE seq IN ( \
+            Backend::Sqlite => {
+                let head = [lease_until.into(), node.into(), now.into(), now.into()];
+                (
+                    format!(
+                        "UPDATE webhook_deliveries SET lease_until = ?, leased_by = ? WHERE seq IN ( \
                    SELECT d.seq FROM webhook_deliveries d \
                    WHERE d.status = 'pending' AND d.next_attempt_at <= ? \
-                     AND (d.lease_until IS NULL OR d.lease_until < ?) \
+                     AND (d.lease_until IS NULL OR d.lease_until < ?) {}\
                      AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.endpoint_id = d.endpoint_id \
                        AND p.object_id = d.object_id AND p.seq < d.seq AND p.status = 'pending') \
                    ORDER BY d.next_attempt_at, d.seq LIMIT ?) \
-                 RETURNING *"
-                    .to_owned(),
-                vec![lease_until.into(), node.into(), now.into(), now.into(), (limit as i64).into()],
-            ),
+                 RETURNING *",
+                        skip(0, false)
+                    ),
+                    head.into_iter().chain(skipped).chain([(limit as i64).into()]).collect(),
+                )
+            }
         };
         let db = match self.backend {
             Backend::Postgres => DbBackend::Postgres,

@@ -78,7 +78,15 @@ pub struct Dispatcher {
     platform: Option<Arc<RsaSigner>>,
     wakeup: Wakeup,
     guard: crate::guard::EndpointGuard,
+    claimed: crate::claimed::Claimed,
+    /// Raised whenever a delivery finishes, so the loop claims more at once.
+    finished: Notify,
 }
+
+/// How long a claimed delivery may wait here for its endpoint's slot before
+/// it is released for later (to this or another node).
+const ADMIT_WAIT: Duration = Duration::from_secs(2);
+const CAPPED_POLL: Duration = Duration::from_millis(50);
 
 #[derive(Debug, thiserror::Error)]
 pub enum DispatcherError {
@@ -112,7 +120,18 @@ impl Dispatcher {
             None => None,
         };
         let guard = crate::guard::EndpointGuard::new(cfg.guard, cluster);
-        Ok(Self { store, sealer, http, http_live, cfg, platform, wakeup, guard })
+        Ok(Self {
+            store,
+            sealer,
+            http,
+            http_live,
+            cfg,
+            platform,
+            wakeup,
+            guard,
+            claimed: crate::claimed::Claimed::default(),
+            finished: Notify::new(),
+        })
     }
 
     /// Runs until the process exits.
@@ -130,7 +149,9 @@ impl Dispatcher {
             } else {
                 let now = now_ms();
                 let lease_until = now + me.cfg.lease.as_millis() as i64;
-                match me.store.claim_deliveries(&me.cfg.node_id, now, lease_until, me.cfg.batch.min(free)).await {
+                let skip = me.claimed.excluded(me.cfg.guard.max_in_flight);
+                match me.store.claim_deliveries(&me.cfg.node_id, now, lease_until, me.cfg.batch.min(free), &skip).await
+                {
                     Ok(rows) => rows,
                     Err(e) => {
                         tracing::warn!(error = %e, "claiming webhook deliveries failed");
@@ -142,34 +163,60 @@ impl Dispatcher {
                 tokio::select! {
                     _ = tokio::time::sleep(me.cfg.poll_interval) => {}
                     _ = me.wakeup.local.notified() => {}
+                    _ = me.finished.notified() => {}
                 }
                 continue;
             }
             for d in claimed {
                 let Ok(permit) = slots.clone().acquire_owned().await else { return };
+                me.claimed.add(&d.endpoint_id);
                 let me = me.clone();
                 tokio::spawn(async move {
                     if let Err(e) = me.deliver(&d).await {
                         tracing::warn!(delivery = %d.id, error = %e, "webhook delivery could not be recorded");
                     }
+                    me.claimed.finish(&d.endpoint_id);
                     drop(permit);
+                    me.finished.notify_one();
                 });
             }
         }
     }
 
     async fn deliver(&self, d: &DeliveryRow) -> Result<(), unicharge_store::StoreError> {
-        let ticket = match self.guard.admit(&d.endpoint_id).await {
-            crate::guard::Admit::Go(t) => t,
-            crate::guard::Admit::Later(wait) => {
-                let at = now_ms() + wait.as_millis() as i64;
-                self.store.release_delivery(d, &self.cfg.node_id, at).await?;
-                return Ok(());
-            }
-        };
+        let Some(ticket) = self.admit(d).await? else { return Ok(()) };
         let result = self.deliver_admitted(d).await;
         self.guard.done(&d.endpoint_id, ticket, matches!(result, Ok(true))).await;
         result.map(|_| ())
+    }
+
+    /// Waits for the endpoint's slot. A delivery that cannot have one soon
+    /// (circuit open, or the cap still full after `ADMIT_WAIT`) is released
+    /// with a later due time, keeping its place in the retry schedule.
+    async fn admit(&self, d: &DeliveryRow) -> Result<Option<crate::guard::Ticket>, unicharge_store::StoreError> {
+        use crate::guard::{Admit, CAPPED_RETRY};
+        let deadline = Instant::now() + ADMIT_WAIT;
+        let wait = loop {
+            match self.guard.admit(&d.endpoint_id).await {
+                Admit::Go(t) => return Ok(Some(t)),
+                Admit::Open(wait) => {
+                    self.claimed.hold(&d.endpoint_id, Instant::now() + wait);
+                    break wait;
+                }
+                Admit::Capped if Instant::now() >= deadline => break CAPPED_RETRY,
+                Admit::Capped => {
+                    // A slot freed on this node wakes one waiter; one freed
+                    // on another node (Redis) is found by the timer.
+                    let freed = self.claimed.freed(&d.endpoint_id);
+                    tokio::select! {
+                        _ = freed.notified() => {}
+                        _ = tokio::time::sleep(CAPPED_POLL) => {}
+                    }
+                }
+            }
+        };
+        self.store.release_delivery(d, &self.cfg.node_id, now_ms() + wait.as_millis() as i64).await?;
+        Ok(None)
     }
 
     /// Returns whether the receiver took the delivery.

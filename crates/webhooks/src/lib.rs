@@ -4,6 +4,7 @@
 //! each attempt, and schedule retries. Nothing is lost if a node dies: its
 //! leases run out and another node takes the deliveries over.
 
+mod claimed;
 mod dispatcher;
 mod guard;
 mod outbound;

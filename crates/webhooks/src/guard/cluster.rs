@@ -14,7 +14,7 @@
 //! (the caller falls back to its own per-node guard) and keeps this node off
 //! Redis for a moment, so deliveries never wait on a dead Redis.
 
-use super::{Admit, GuardConfig, Ticket, CAPPED_RETRY};
+use super::{Admit, GuardConfig, Ticket};
 use redis::aio::MultiplexedConnection;
 use redis::AsyncConnectionConfig;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -158,9 +158,9 @@ impl ClusterGuard {
         ];
         Some(match self.run(ADMIT, endpoint, &args).await? {
             0 => Admit::Go(Ticket::Cluster(token)),
-            open if open > 0 => Admit::Later(Duration::from_millis(open as u64)),
+            open if open > 0 => Admit::Open(Duration::from_millis(open as u64)),
             // Capped, or the half-open probe is already out.
-            _ => Admit::Later(CAPPED_RETRY),
+            _ => Admit::Capped,
         })
     }
 

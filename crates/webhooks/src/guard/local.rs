@@ -29,14 +29,14 @@ impl LocalGuard {
         if let Some(until) = s.open_until {
             let now = Instant::now();
             if until > now {
-                return Admit::Later(until - now);
+                return Admit::Open(until - now);
             }
             // Half-open: the next failure opens the circuit again at once.
             s.open_until = None;
             s.failures = self.cfg.trip_after.saturating_sub(1);
         }
         if s.in_flight >= self.cfg.max_in_flight {
-            return Admit::Later(super::CAPPED_RETRY);
+            return Admit::Capped;
         }
         s.in_flight += 1;
         Admit::Go(Ticket::Local)
@@ -84,13 +84,13 @@ mod tests {
         });
         assert!(go(g.admit("we_a")));
         assert!(go(g.admit("we_a")));
-        assert!(matches!(g.admit("we_a"), Admit::Later(_)), "capped");
+        assert!(matches!(g.admit("we_a"), Admit::Capped), "capped");
         assert!(go(g.admit("we_b")), "other endpoints unaffected");
         g.done("we_a", false);
         g.done("we_a", false);
         assert!(go(g.admit("we_a")));
         g.done("we_a", false);
-        assert!(matches!(g.admit("we_a"), Admit::Later(_)), "open after 3 failures");
+        assert!(matches!(g.admit("we_a"), Admit::Open(_)), "open after 3 failures");
         std::thread::sleep(Duration::from_millis(60));
         assert!(go(g.admit("we_a")), "half-open probe");
         g.done("we_a", true);
@@ -103,7 +103,7 @@ mod tests {
         assert!(go(g.admit("we_a")));
         g.record("we_b", false);
         g.record("we_b", false);
-        assert!(matches!(g.admit("we_b"), Admit::Later(_)), "open");
-        assert!(matches!(g.admit("we_a"), Admit::Later(_)), "we_a still holds its one slot");
+        assert!(matches!(g.admit("we_b"), Admit::Open(_)), "open");
+        assert!(matches!(g.admit("we_a"), Admit::Capped), "we_a still holds its one slot");
     }
 }

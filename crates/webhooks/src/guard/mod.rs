@@ -37,13 +37,16 @@ impl Default for GuardConfig {
 }
 
 /// How soon a delivery held back by the cap is tried again.
-const CAPPED_RETRY: Duration = Duration::from_millis(200);
+pub(crate) const CAPPED_RETRY: Duration = Duration::from_millis(200);
 
 #[derive(Debug)]
 pub(crate) enum Admit {
     Go(Ticket),
-    /// Try again no sooner than after this.
-    Later(Duration),
+    /// The endpoint has its cap of deliveries in flight: try again as soon
+    /// as one of them finishes.
+    Capped,
+    /// The endpoint's circuit is open: try again no sooner than after this.
+    Open(Duration),
 }
 
 /// Where an admitted delivery holds its slot, so `done` gives it back there.

@@ -45,8 +45,8 @@ async fn two_nodes_never_exceed_the_cluster_cap_together() {
     let a1 = cluster_ticket(a.admit("we_x").await);
     let _a2 = cluster_ticket(a.admit("we_x").await);
     let _b1 = cluster_ticket(b.admit("we_x").await);
-    assert!(matches!(b.admit("we_x").await, Admit::Later(_)), "cap of 3 reached across nodes");
-    assert!(matches!(a.admit("we_x").await, Admit::Later(_)), "cap of 3 reached across nodes");
+    assert!(matches!(b.admit("we_x").await, Admit::Capped | Admit::Open(_)), "cap of 3 reached across nodes");
+    assert!(matches!(a.admit("we_x").await, Admit::Capped | Admit::Open(_)), "cap of 3 reached across nodes");
     cluster_ticket(b.admit("we_y").await); // other endpoints unaffected
     a.done("we_x", a1, true).await;
     cluster_ticket(b.admit("we_x").await);
@@ -91,7 +91,7 @@ async fn a_dead_nodes_slots_expire() {
     let a = node(REDIS, &p, "a", cfg(1, 5, 1000), ttl);
     let b = node(REDIS, &p, "b", cfg(1, 5, 1000), ttl);
     let _never_returned = cluster_ticket(a.admit("we_x").await);
-    assert!(matches!(b.admit("we_x").await, Admit::Later(_)));
+    assert!(matches!(b.admit("we_x").await, Admit::Capped | Admit::Open(_)));
     tokio::time::sleep(ttl + Duration::from_millis(50)).await;
     cluster_ticket(b.admit("we_x").await);
 }
@@ -108,18 +108,18 @@ async fn failures_on_one_node_open_the_circuit_on_the_other() {
         g.done("we_x", t, false).await;
     }
     match b.admit("we_x").await {
-        Admit::Later(d) => assert!(d > Duration::from_millis(200) && d <= Duration::from_millis(400), "{d:?}"),
+        Admit::Open(d) => assert!(d > Duration::from_millis(200) && d <= Duration::from_millis(400), "{d:?}"),
         other => panic!("circuit should be open on b: {other:?}"),
     }
-    assert!(matches!(a.admit("we_x").await, Admit::Later(_)), "and on a");
+    assert!(matches!(a.admit("we_x").await, Admit::Capped | Admit::Open(_)), "and on a");
     cluster_ticket(a.admit("we_y").await); // other endpoints unaffected
 
     // Half-open: exactly one probe, on whichever node asks first.
     tokio::time::sleep(Duration::from_millis(450)).await;
     let probe = cluster_ticket(b.admit("we_x").await);
-    assert!(matches!(a.admit("we_x").await, Admit::Later(_)), "only one probe while half-open");
+    assert!(matches!(a.admit("we_x").await, Admit::Capped | Admit::Open(_)), "only one probe while half-open");
     b.done("we_x", probe, false).await;
-    assert!(matches!(a.admit("we_x").await, Admit::Later(_)), "a failed probe opens it again");
+    assert!(matches!(a.admit("we_x").await, Admit::Capped | Admit::Open(_)), "a failed probe opens it again");
 
     tokio::time::sleep(Duration::from_millis(450)).await;
     let probe = cluster_ticket(a.admit("we_x").await);
@@ -161,7 +161,7 @@ async fn without_redis_each_node_guards_on_its_own() {
         let t1 = g.admit("we_x").await;
         assert!(matches!(t1, Admit::Go(Ticket::Local)), "{url}: {t1:?}");
         assert!(matches!(g.admit("we_x").await, Admit::Go(Ticket::Local)));
-        assert!(matches!(g.admit("we_x").await, Admit::Later(_)), "{url}: per-node cap");
+        assert!(matches!(g.admit("we_x").await, Admit::Capped | Admit::Open(_)), "{url}: per-node cap");
         // And the per-node breaker.
         if let Admit::Go(t) = t1 {
             g.done("we_x", t, false).await;
@@ -171,7 +171,7 @@ async fn without_redis_each_node_guards_on_its_own() {
         if let Admit::Go(t) = t {
             g.done("we_x", t, false).await;
         }
-        assert!(matches!(g.admit("we_x").await, Admit::Later(d) if d > Duration::from_secs(20)));
+        assert!(matches!(g.admit("we_x").await, Admit::Open(d) if d > Duration::from_secs(20)));
         let took = started.elapsed();
         assert!(took < Duration::from_millis(600), "{url}: deliveries waited {took:?} on a dead Redis");
     }
@@ -188,5 +188,5 @@ async fn a_slot_taken_in_redis_is_recorded_locally_if_redis_goes_away() {
     // Redis disappears before the result comes back.
     let g = EndpointGuard { local: g.local, cluster: None };
     g.done("we_x", t, false).await;
-    assert!(matches!(g.admit("we_x").await, Admit::Later(_)), "the local breaker learned the failure");
+    assert!(matches!(g.admit("we_x").await, Admit::Capped | Admit::Open(_)), "the local breaker learned the failure");
 }
