@@ -52,14 +52,15 @@ impl Store {
             })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pg_opts = PgConnectOptions::from_str(url).map_err(|e| StoreError::Connect(e.to_string()))?;
-            // `max_connections` bounds the whole process: a quarter goes to
-            // this shared pool (the dispatcher, sweeper and CLI), the rest is
-            // split among the HTTP workers' own pools (`for_worker`). Giving
-            // each side the full figure once let a busy node open twice as
-            // many connections as configured and exhaust PostgreSQL's limit.
-            let total = opts.max_connections.max(4);
-            let shared = (total / 4).max(2);
-            let max = total - shared;
+            // `max_connections` bounds the whole process: an eighth goes to
+            // this shared pool (sweeper, CLI), an eighth to the webhook
+            // dispatcher's own pool (`for_runtime`), and the rest is split
+            // among the HTTP workers' own pools (`for_worker`). Giving each
+            // side the full figure once let a busy node open twice as many
+            // connections as configured and exhaust PostgreSQL's limit.
+            let total = opts.max_connections.max(6);
+            let shared = (total / 8).max(2);
+            let max = total - 2 * shared;
             let pool = PgPoolOptions::new()
                 .max_connections(shared)
                 .acquire_timeout(Duration::from_secs(30))
@@ -71,7 +72,7 @@ impl Store {
                 writer: conn.clone(),
                 reader: conn,
                 backend: crate::Backend::Postgres,
-                pg: Some((pg_opts, max)),
+                pg: Some((pg_opts, max, shared)),
                 // Off until `spawn_cache_listener` hears other nodes' changes.
                 charges: std::sync::Arc::new(crate::cache::ChargeCache::new(false)),
             })
@@ -88,9 +89,26 @@ impl Store {
     pub fn for_worker(&self, workers: u32) -> Store {
         match &self.pg {
             None => self.clone(),
-            Some((opts, max)) => {
+            Some((_, max, _)) => self.with_pool((max / workers.max(1)).max(2)),
+        }
+    }
+
+    /// A store for a component running on a runtime of its own (the webhook
+    /// dispatcher), for the reason `for_worker` gives: its share of
+    /// connections, opened lazily on the runtime that calls this.
+    pub fn for_runtime(&self) -> Store {
+        match &self.pg {
+            None => self.clone(),
+            Some((_, _, side)) => self.with_pool(*side),
+        }
+    }
+
+    fn with_pool(&self, size: u32) -> Store {
+        match &self.pg {
+            None => self.clone(),
+            Some((opts, _, _)) => {
                 let pool = PgPoolOptions::new()
-                    .max_connections((max / workers.max(1)).max(2))
+                    .max_connections(size)
                     .acquire_timeout(Duration::from_secs(30))
                     .connect_lazy_with(opts.clone());
                 let conn = SqlxPostgresConnector::from_sqlx_postgres_pool(pool);
@@ -109,7 +127,7 @@ impl Store {
     /// charge cache coherent; the cache is off whenever the listener is not
     /// connected. A no-op on SQLite.
     pub fn spawn_cache_listener(&self) {
-        let Some((opts, _)) = self.pg.clone() else { return };
+        let Some((opts, _, _)) = self.pg.clone() else { return };
         let cache = self.charges.clone();
         tokio::spawn(async move {
             loop {

@@ -69,8 +69,10 @@ pub struct Store {
     writer: DatabaseConnection,
     reader: DatabaseConnection,
     backend: Backend,
-    /// Kept so each HTTP worker can open a pool of its own (see `for_worker`).
-    pg: Option<(sqlx::postgres::PgConnectOptions, u32)>,
+    /// Kept so each HTTP worker, and the dispatcher, can open a pool of its
+    /// own (see `for_worker`): the options, the workers' connections in
+    /// total, and the dispatcher's.
+    pg: Option<(sqlx::postgres::PgConnectOptions, u32, u32)>,
     charges: std::sync::Arc<cache::ChargeCache>,
 }
 

@@ -54,7 +54,7 @@ async fn serve(cfg: Config, state: AppState) -> anyhow::Result<()> {
         tracing::info!("redis configured; the database remains the source of truth");
     }
     unicharge::spawn_maintenance(state.clone());
-    unicharge::spawn_dispatcher(&cfg, &state)?;
+    unicharge::spawn_dispatcher_runtime(&cfg, &state)?;
     unicharge_server::sweep::spawn(state.clone(), std::time::Duration::from_secs(cfg.sweep_interval_secs));
     let server = unicharge::start(&cfg, state)?;
     // Printed, not logged: the key is shown to the operator once and must
