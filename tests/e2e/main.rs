@@ -15,3 +15,6 @@ mod validation;
 mod webhooks;
 mod webhooks_cluster;
 mod webhooks_redeliver;
+mod wechat;
+mod wechat_notify;
+mod wechat_notify_v2;

@@ -174,3 +174,51 @@ pub async fn provision_alipay_sandbox(state: &AppState, app_id: &str, now: i64) 
     )?;
     save(state, &row).await
 }
+
+/// Gives an app a test-mode WeChat Pay merchant on the built-in WeChat Pay
+/// sandbox, as WeChat's merchant platform issues one: a merchant id bound to
+/// a new app id, a merchant API key pair whose public half and serial the
+/// platform records, an APIv3 key and a v2 API key. The configuration uses
+/// APIv3 in certificate mode, so the adapter downloads the sandbox's
+/// platform certificate from `/v3/certificates` like a real merchant. The v2
+/// API key is kept (sealed) in the configuration too, for switching the app
+/// to `api_version=v2` against the same merchant.
+pub async fn provision_wechat_sandbox(state: &AppState, app_id: &str, now: i64) -> Result<(), ApiError> {
+    let merchant_key = unicharge_crypto::generate_rsa_2048_pkcs8_pem().map_err(ApiError::internal)?;
+    let merchant_public = unicharge_crypto::RsaSigner::parse(&merchant_key)
+        .and_then(|k| k.public_key_pem())
+        .map_err(ApiError::internal)?;
+    let mchid = unicharge_sandboxes::wechat::new_mchid();
+    let appid = unicharge_sandboxes::wechat::new_appid();
+    // Certificate serials are 40 upper-case hex digits; the keys 32
+    // characters, here 128 random bits in hex.
+    let serial = hex::encode_upper(unicharge_crypto::random_bytes(20));
+    let apiv3_key = hex::encode(unicharge_crypto::random_bytes(16));
+    let api_key = hex::encode(unicharge_crypto::random_bytes(16));
+    let merchant = unicharge_sandboxes::wechat::SandboxMerchant {
+        merchant_public_key_pem: merchant_public,
+        merchant_serial_no: serial.clone(),
+        apiv3_key: SecretString::from(apiv3_key.clone()),
+        api_key: SecretString::from(api_key.clone()),
+        appids: vec![appid.clone()],
+        platform_key_mode: unicharge_sandboxes::wechat::PlatformKeyMode::Certificate,
+    };
+    state.wechat_merchants.register(&mchid, &merchant).await?;
+    let mut params = Map::new();
+    params.insert("api_version".into(), json!("v3"));
+    params.insert("mchid".into(), json!(mchid));
+    params.insert("appid".into(), json!(appid));
+    params.insert("merchant_private_key".into(), json!(merchant_key));
+    params.insert("merchant_serial_no".into(), json!(serial));
+    params.insert("apiv3_key".into(), json!(apiv3_key));
+    params.insert("api_key".into(), json!(api_key));
+    let row = seal_config(
+        &state.sealer,
+        unicharge_channels::wechat::PARAMS,
+        Target { app_id, mode: Mode::Test, channel: ChannelCode::Wx },
+        &params,
+        true,
+        now,
+    )?;
+    save(state, &row).await
+}

@@ -13,6 +13,7 @@ pub mod payments;
 pub mod render;
 mod routes;
 pub mod sandbox_apps;
+pub mod sandbox_merchants;
 mod state;
 pub mod sweep;
 
@@ -33,6 +34,7 @@ pub fn serve(listener: TcpListener, state: AppState, workers: usize) -> std::io:
         let data = web::Data::new(local);
         let sandbox = data.sandbox.clone();
         let alipay = data.alipay_sandbox.clone();
+        let wechat = data.wechat_sandbox.clone();
         App::new()
             .app_data(data.clone())
             // Path only: query strings carry sandbox pay-URL tokens and
@@ -45,6 +47,7 @@ pub fn serve(listener: TcpListener, state: AppState, workers: usize) -> std::io:
             )
             // Before `/sandbox`, whose scope would otherwise claim these paths.
             .configure(|cfg| unicharge_sandboxes::alipay::configure(cfg, alipay))
+            .configure(|cfg| unicharge_sandboxes::wechat::configure(cfg, wechat))
             .configure(|cfg| unicharge_sandboxes::sandbox::configure(cfg, sandbox))
             .configure(routes::configure)
     })

@@ -41,6 +41,7 @@ pub async fn create_app(
     state.store.create_app(&row).await?;
     channel_settings::provision_sandbox(state, &row.id, row.created).await?;
     channel_settings::provision_alipay_sandbox(state, &row.id, row.created).await?;
+    channel_settings::provision_wechat_sandbox(state, &row.id, row.created).await?;
     Ok(row)
 }
 

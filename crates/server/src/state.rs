@@ -5,6 +5,7 @@ use unicharge_channels::Channels;
 use unicharge_crypto::{KeyedHasher, SecretSealer};
 use unicharge_sandboxes::alipay::AlipaySandbox;
 use unicharge_sandboxes::sandbox::SandboxProvider;
+use unicharge_sandboxes::wechat::WechatSandbox;
 use unicharge_store::{ApiKeyRow, AppRow, Store};
 
 /// Settings the HTTP layer needs.
@@ -25,6 +26,8 @@ pub struct Sandboxes {
     pub sandbox: actix_web::web::Data<SandboxProvider>,
     pub alipay: actix_web::web::Data<AlipaySandbox>,
     pub alipay_apps: Arc<crate::sandbox_apps::StoredAlipayApps>,
+    pub wechat: actix_web::web::Data<WechatSandbox>,
+    pub wechat_merchants: Arc<crate::sandbox_merchants::StoredWechatMerchants>,
 }
 
 /// Shared by every request handler.
@@ -37,6 +40,10 @@ pub struct AppState {
     /// The Alipay sandbox's registry of apps, where test-mode provisioning
     /// uploads each app's public key.
     pub alipay_apps: Arc<crate::sandbox_apps::StoredAlipayApps>,
+    pub wechat_sandbox: actix_web::web::Data<WechatSandbox>,
+    /// The WeChat Pay sandbox's merchants, where test-mode provisioning
+    /// registers each app's merchant account.
+    pub wechat_merchants: Arc<crate::sandbox_merchants::StoredWechatMerchants>,
     pub sealer: Arc<SecretSealer>,
     pub hasher: Arc<KeyedHasher>,
     pub settings: Arc<ServerSettings>,
@@ -54,7 +61,7 @@ impl AppState {
         store: Store,
         channels: Channels,
         sandboxes: Sandboxes,
-        sealer: SecretSealer,
+        sealer: Arc<SecretSealer>,
         hasher: KeyedHasher,
         settings: ServerSettings,
         platform_key: unicharge_crypto::RsaSigner,
@@ -65,7 +72,9 @@ impl AppState {
             sandbox: sandboxes.sandbox,
             alipay_sandbox: sandboxes.alipay,
             alipay_apps: sandboxes.alipay_apps,
-            sealer: Arc::new(sealer),
+            wechat_sandbox: sandboxes.wechat,
+            wechat_merchants: sandboxes.wechat_merchants,
+            sealer,
             hasher: Arc::new(hasher),
             settings: Arc::new(settings),
             wakeup: unicharge_webhooks::Wakeup::default(),

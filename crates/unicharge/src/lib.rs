@@ -16,7 +16,9 @@ use unicharge_channels::Channels;
 use unicharge_crypto::{KeyedHasher, SecretSealer};
 use unicharge_sandboxes::alipay::AlipaySandbox;
 use unicharge_sandboxes::sandbox::SandboxProvider;
+use unicharge_sandboxes::wechat::WechatSandbox;
 use unicharge_server::sandbox_apps::StoredAlipayApps;
+use unicharge_server::sandbox_merchants::StoredWechatMerchants;
 use unicharge_server::{AppState, Sandboxes, ServerSettings};
 use unicharge_store::{Store, StoreOptions};
 
@@ -48,7 +50,7 @@ pub async fn build_state(cfg: &Config) -> anyhow::Result<AppState> {
         .build()
         .context("cannot build the HTTP client")?;
     let sandbox = SandboxProvider::new(keys::derive(&master, "sandbox-root"), http.clone(), cfg.sandbox_time_scale);
-    let sealer = SecretSealer::new(&keys::derive(&master, "secret-sealing")).context("bad master key")?;
+    let sealer = Arc::new(SecretSealer::new(&keys::derive(&master, "secret-sealing")).context("bad master key")?);
     let hasher = KeyedHasher::new(keys::derive(&master, "api-key-hash"));
     let settings = ServerSettings {
         public_url: cfg.public_url.clone(),
@@ -62,10 +64,19 @@ pub async fn build_state(cfg: &Config) -> anyhow::Result<AppState> {
     let alipay = AlipaySandbox::new(&alipay_key, alipay_apps.clone(), http.clone(), cfg.sandbox_time_scale)
         .context("the Alipay sandbox key")?
         .with_public_base_url(&cfg.public_url);
+    let wechat_key = sealed_rsa_key(&store, &sealer, "sandbox_wechat_rsa_key").await?;
+    let wechat_merchants = Arc::new(StoredWechatMerchants::new(store.clone(), sealer.clone()));
+    // No certificate is given: the sandbox derives one from the key, the
+    // same on every node.
+    let wechat = WechatSandbox::new(&wechat_key, None, wechat_merchants.clone(), http.clone(), cfg.sandbox_time_scale)
+        .context("the WeChat Pay sandbox key")?
+        .with_public_base_url(&cfg.public_url);
     let sandboxes = Sandboxes {
         sandbox: actix_web::web::Data::new(sandbox),
         alipay: actix_web::web::Data::new(alipay),
         alipay_apps,
+        wechat: actix_web::web::Data::new(wechat),
+        wechat_merchants,
     };
     Ok(AppState::new(store, Channels::new(http), sandboxes, sealer, hasher, settings, platform))
 }
