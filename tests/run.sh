@@ -69,6 +69,14 @@ psql "$PG_ADMIN_URL" -qc "DROP DATABASE IF EXISTS $sdk_db" >/dev/null 2>&1 || tr
 step "webhooks verified by independent code: Python hmac, Node crypto, the Ping++ npm example"
 bash tests/webhooks/run_webhook_checks.sh
 
+step "Alipay: our signing and verification against Alipay's own SDKs (PyPI), and our sandbox checked by them"
+bash tests/channels/alipay/run.sh
+bash tests/channels/alipay-sandbox/check.sh
+
+step "WeChat Pay: our signing, verification and decryption against wechatpy and wechatpayv3, and our sandbox checked by them"
+bash tests/channels/wechat/run.sh
+bash tests/channels/wechat-sandbox/check.sh
+
 step "webhooks: 3 nodes on PostgreSQL and Redis, 2,000 charges, one node SIGKILLed halfway"
 python3 tests/cluster/kill_test.py --bin "$UNICHARGE_BIN" --pg-admin "$PG_ADMIN_URL" \
   --redis redis://127.0.0.1:6379 --charges 2000
