@@ -45,11 +45,13 @@ pub fn vector(name: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
-/// Switches the app to APIv2 against the same sandbox merchant. Refunds
-/// (`secapi/pay/refund`) need a client certificate; the sandbox does not
-/// check it, so the throwaway test merchant certificate serves.
+/// Switches the app to APIv2 against the same sandbox merchant, as a tenant
+/// can: the provisioned v2 `api_key` is never shown, and a PUT that leaves
+/// a secret out keeps the stored one. Refunds (`secapi/pay/refund`) need a
+/// client certificate; the sandbox does not check it, so the throwaway test
+/// merchant certificate serves.
 pub async fn use_v2(app: &TestApp, m: &Merchant, sign_type: &str) {
-    let params = json!({"api_version": "v2", "mch_id": m.mchid, "appid": m.appid, "api_key": m.api_key,
+    let params = json!({"api_version": "v2", "mch_id": m.mchid, "appid": m.appid,
         "sign_type": sign_type, "client_cert": vector("test-mch_cert.pem"),
         "client_key": vector("test-mch_private_pkcs8.pem")});
     let r = app

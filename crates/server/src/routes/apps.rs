@@ -43,6 +43,8 @@ pub async fn put_channel(
         Some(_) => return Err(ParamError::invalid("enabled", "must be a boolean").into()),
     };
     let specs = state.channels.get(channel).params();
+    let mut params = params;
+    keep_stored_secrets(&state, &app.id, who.mode, channel, specs, &mut params).await?;
     let row = seal_config(
         &state.sealer,
         specs,
@@ -70,4 +72,31 @@ pub async fn list_channels(
         .filter_map(|r| ChannelCode::parse(&r.channel).ok().map(|c| render(r, state.channels.get(c).params())))
         .collect();
     Ok(HttpResponse::Ok().json(crate::render::list(&format!("/v1/apps/{}/channels", app.id), false, data)))
+}
+
+/// Secrets are never shown, so a client cannot send them back: a secret
+/// left out of a PUT keeps its stored value. Changing `seller_id`, or moving
+/// a test-mode WeChat Pay configuration to `api_version=v2`, then needs no
+/// key re-uploaded.
+async fn keep_stored_secrets(
+    state: &AppState,
+    app_id: &str,
+    mode: unicharge_domain::Mode,
+    channel: ChannelCode,
+    specs: &[unicharge_channels::ParamSpec],
+    params: &mut serde_json::Map<String, Value>,
+) -> Result<(), ApiError> {
+    let Some(row) = state.store.get_channel_config(app_id, mode.as_str(), channel.as_str()).await? else {
+        return Ok(());
+    };
+    let stored = crate::channel_settings::open_config(&state.sealer, &row)?;
+    for spec in specs.iter().filter(|s| s.secret) {
+        if params.contains_key(spec.name) {
+            continue;
+        }
+        if let Ok(v) = stored.require_secret(spec.name) {
+            params.insert(spec.name.to_owned(), Value::String(v.to_owned()));
+        }
+    }
+    Ok(())
 }
