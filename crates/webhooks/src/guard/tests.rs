@@ -81,7 +81,12 @@ async fn two_nodes_never_exceed_the_cluster_cap_together() {
     let peak = peak.load(Ordering::SeqCst);
     assert!(peak <= 4, "{peak} in flight at once across both nodes");
     assert_eq!(peak, 4, "the cap was reached, so the test could have failed");
-    assert!(admitted[0].load(Ordering::SeqCst) > 0 && admitted[1].load(Ordering::SeqCst) > 0);
+    // Which node wins the slots is timing: under a loaded CI machine one
+    // node's tasks can hold all four throughout. That both nodes share one
+    // cap is shown by the fixed sequence in the test above; here only the
+    // total matters.
+    let total = admitted[0].load(Ordering::SeqCst) + admitted[1].load(Ordering::SeqCst);
+    assert!(total >= 4, "only {total} deliveries were admitted");
 }
 
 #[tokio::test]
