@@ -188,7 +188,15 @@ async fn scan(
     };
     match answer.header.code.as_str() {
         "10000" => {
-            let status = answer.body::<wire::TradeResponse>(method)?.paid()?;
+            // Alipay says the money moved: an answer we cannot read in full
+            // must not make the create fail and drop the charge.
+            let status = match answer.body::<wire::TradeResponse>(method).and_then(|r| r.paid()) {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::error!(charge = %charge.charge_id, error = %e, "alipay.trade.pay succeeded with an incomplete answer; kept pending for query");
+                    return Ok(Created::pending(empty()));
+                }
+            };
             if let PaymentStatus::Paid { amount, .. } = &status {
                 if *amount != charge.amount {
                     // Money moved, so the charge must exist; but not as paid.

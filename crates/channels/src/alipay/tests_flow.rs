@@ -126,6 +126,7 @@ async fn scan_reports_paid_waiting_refused_and_unknown() {
         Some("wait") => (r#"{"code":"10003","msg":"Waiting","trade_no":"T9"}"#.into(), true),
         Some("bad") => (r#"{"code":"40004","msg":"Business Failed","sub_code":"ACQ.PAYMENT_AUTH_CODE_INVALID","sub_msg":"付款码无效"}"#.into(), true),
         Some("busy") => (r#"{"code":"40004","msg":"Business Failed","sub_code":"ACQ.SYSTEM_ERROR","sub_msg":"系统错误"}"#.into(), true),
+        Some("partial") => (format!(r#"{{{OK},"out_trade_no":"A1"}}"#), true),
         _ => (format!(r#"{{{OK},"trade_no":"T9","total_amount":"12.34","gmt_payment":"2026-01-02 03:04:05"}}"#), false),
     }))
     .await;
@@ -141,6 +142,12 @@ async fn scan_reports_paid_waiting_refused_and_unknown() {
     let refused = ch.scan.create_credential(&ctx, &scan("bad")).await;
     assert!(matches!(refused, Err(ChannelError::Refused { code, .. }) if code == "ACQ.PAYMENT_AUTH_CODE_INVALID"));
     assert_eq!(ch.scan.create_credential(&ctx, &scan("busy")).await.expect("busy").status, PaymentStatus::Pending);
+    // A signed success without trade_no, amount or time: money moved, so
+    // the charge is kept (pending, for the query) rather than dropped.
+    assert_eq!(
+        ch.scan.create_credential(&ctx, &scan("partial")).await.expect("partial").status,
+        PaymentStatus::Pending
+    );
     // An unsigned "success" is not believed, but the buyer may have paid.
     assert_eq!(ch.scan.create_credential(&ctx, &scan("forged")).await.expect("forged").status, PaymentStatus::Pending);
     assert!(ch.scan.create_credential(&ctx, &charge(json!({}))).await.is_err());
