@@ -138,8 +138,19 @@ async fn channel_configuration_validates_and_never_returns_secrets() {
         Some("params[colour]"),
     )
     .await;
-    assert_error(put(json!({"params": {"mch_id": "m"}})).await, 400, "invalid_request_error", Some("params[key]"))
-        .await;
+    // A required secret with nothing stored is missing; one already stored
+    // (the provisioned sandbox key) is kept when left out.
+    let live_alipay = app
+        .http
+        .put(app.url(&format!("/v1/apps/{a}/channels/alipay")))
+        .bearer_auth(&app.tenant.live_key)
+        .json(&json!({"params": {"app_id": "2021000000000001", "alipay_public_key": "x"}}))
+        .send()
+        .await
+        .expect("put");
+    assert_error(live_alipay, 400, "invalid_request_error", Some("params[app_private_key]")).await;
+    let kept = put(json!({"params": {"mch_id": "m"}})).await;
+    assert_eq!(kept.status(), 200, "the stored key is kept");
     assert_error(put(json!({})).await, 400, "invalid_request_error", Some("params")).await;
     assert_error(
         app.http
