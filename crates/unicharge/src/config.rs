@@ -27,6 +27,8 @@ pub struct Config {
     pub webhook_allow_private: bool,
     /// Deliveries in flight at once on this node.
     pub webhook_concurrency: usize,
+    /// Failures in a row that open an endpoint's circuit.
+    pub webhook_breaker_failures: u32,
     pub node_id: String,
     pub log_format: LogFormat,
 }
@@ -59,6 +61,7 @@ struct FileConfig {
     webhook_time_scale: Option<u32>,
     webhook_allow_private: Option<bool>,
     webhook_concurrency: Option<usize>,
+    webhook_breaker_failures: Option<u32>,
     node_id: Option<String>,
     log_format: Option<String>,
 }
@@ -174,6 +177,14 @@ impl Config {
             parse_num(env, "webhook_allow_private", fc.webhook_allow_private, false, "true or false")?;
         let webhook_concurrency =
             parse_num(env, "webhook_concurrency", fc.webhook_concurrency, 64, "a whole number ≥ 1")?.max(1);
+        let webhook_breaker_failures = parse_num(
+            env,
+            "webhook_breaker_failures",
+            fc.webhook_breaker_failures,
+            5,
+            "a whole number ≥ 1",
+        )?
+        .max(1);
         let node_id = pick(env, "node_id", fc.node_id)
             .map(|p| p.1)
             .unwrap_or_else(|| format!("{}-{}", listen.port(), std::process::id()));
@@ -204,6 +215,7 @@ impl Config {
             webhook_schedule,
             webhook_allow_private,
             webhook_concurrency,
+            webhook_breaker_failures,
             node_id,
             log_format,
         })

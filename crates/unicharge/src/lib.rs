@@ -145,6 +145,7 @@ pub fn spawn_dispatcher(cfg: &Config, state: &AppState) -> anyhow::Result<()> {
             // endpoint ties up no more slots as nodes are added.
             max_in_flight: (cfg.webhook_concurrency / 4).clamp(1, 16),
             cluster_max_in_flight: (cfg.webhook_concurrency / 4).clamp(1, 16),
+            trip_after: cfg.webhook_breaker_failures,
             ..Default::default()
         },
         redis_url: cfg.redis_url.clone(),
