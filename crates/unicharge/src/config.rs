@@ -177,14 +177,8 @@ impl Config {
             parse_num(env, "webhook_allow_private", fc.webhook_allow_private, false, "true or false")?;
         let webhook_concurrency =
             parse_num(env, "webhook_concurrency", fc.webhook_concurrency, 64, "a whole number ≥ 1")?.max(1);
-        let webhook_breaker_failures = parse_num(
-            env,
-            "webhook_breaker_failures",
-            fc.webhook_breaker_failures,
-            5,
-            "a whole number ≥ 1",
-        )?
-        .max(1);
+        let webhook_breaker_failures =
+            parse_num(env, "webhook_breaker_failures", fc.webhook_breaker_failures, 5, "a whole number ≥ 1")?.max(1);
         let node_id = pick(env, "node_id", fc.node_id)
             .map(|p| p.1)
             .unwrap_or_else(|| format!("{}-{}", listen.port(), std::process::id()));
