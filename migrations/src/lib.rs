@@ -8,6 +8,7 @@ mod cols;
 mod m20261123_000001_init;
 mod m20261123_000002_webhooks;
 mod m20261201_000003_claim_order;
+mod m20261205_000005_pingpp_signature;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_init::Migration),
             Box::new(m20261123_000002_webhooks::Migration),
             Box::new(m20261201_000003_claim_order::Migration),
+            Box::new(m20261205_000005_pingpp_signature::Migration),
         ]
     }
 }

@@ -14,6 +14,7 @@ mod sweep;
 mod validation;
 mod webhooks;
 mod webhooks_cluster;
+mod webhooks_lease;
 mod webhooks_redeliver;
 mod wechat;
 mod wechat_notify;

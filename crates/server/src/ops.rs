@@ -96,6 +96,20 @@ pub async fn create_endpoint(
     events: Option<&serde_json::Value>,
     description: Option<String>,
 ) -> Result<(unicharge_store::webhooks::EndpointRow, String), ApiError> {
+    create_endpoint_with(state, app_id, livemode, url, events, description, true).await
+}
+
+/// As `create_endpoint`, choosing whether deliveries also carry the RSA
+/// `X-Pingplusplus-Signature`.
+pub async fn create_endpoint_with(
+    state: &AppState,
+    app_id: &str,
+    livemode: bool,
+    url: Option<&serde_json::Value>,
+    events: Option<&serde_json::Value>,
+    description: Option<String>,
+    pingpp_signature: bool,
+) -> Result<(unicharge_store::webhooks::EndpointRow, String), ApiError> {
     use crate::routes::webhooks::{checked_events, checked_url};
     use unicharge_webhooks::secrets::{seal_secrets, SigningSecret};
     let url = checked_url(state, livemode, url).await?;
@@ -114,6 +128,7 @@ pub async fn create_endpoint(
         description,
         created: now,
         updated: now,
+        pingpp_signature,
     };
     state.store.create_endpoint(&row).await?;
     Ok((row, secret))

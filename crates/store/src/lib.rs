@@ -15,6 +15,7 @@ mod events;
 mod idempotency;
 mod refunds;
 mod tenancy;
+mod webhook_batch;
 pub mod webhooks;
 
 pub use charges::{ChargeFilter, ChargeTransition, NewChargeRow, PaidInfo};
@@ -26,6 +27,7 @@ pub use entity::{
 pub use events::{EventFilter, NewEvent};
 pub use idempotency::IdempotencyBegin;
 pub use refunds::{RefundCompletion, RefundReservation};
+pub use webhook_batch::FinishedAttempt;
 
 use sea_orm::DatabaseConnection;
 

@@ -373,31 +373,29 @@ impl Store {
         now: i64,
     ) -> Result<u64, StoreError> {
         let txn = self.writer.begin().await?;
-        let failed = webhook_delivery::Entity::find()
+        // One statement, not a round trip per delivery: after an outage the
+        // backlog is what this call exists for.
+        let requeued: Vec<(String,)> = webhook_delivery::Entity::update_many()
+            .col_expr(D::Status, Expr::value("pending"))
+            .col_expr(D::NextAttemptAt, Expr::value(now * 1000))
+            // A fresh start: the full retry schedule again.
+            .col_expr(D::Attempts, Expr::value(0))
             .filter(D::AppId.is_in(app_ids.iter().map(String::as_str)))
             .filter(D::Livemode.eq(livemode))
             .filter(D::Status.eq("failed"))
             .filter(D::Created.gte(since))
-            .all(&txn)
-            .await?;
-        for d in &failed {
-            webhook_delivery::Entity::update_many()
-                .col_expr(D::Status, Expr::value("pending"))
-                .col_expr(D::NextAttemptAt, Expr::value(now * 1000))
-                // A fresh start: the full retry schedule again.
-                .col_expr(D::Attempts, Expr::value(0))
-                .filter(D::Id.eq(d.id.as_str()))
-                .filter(D::Status.eq("failed"))
-                .exec(&txn)
-                .await?;
-            event::Entity::update_many()
-                .col_expr(EC::PendingWebhooks, Expr::col(EC::PendingWebhooks).add(1))
-                .filter(EC::Id.eq(d.event_id.as_str()))
-                .exec(&txn)
-                .await?;
+            .exec_with_returning(&txn)
+            .await?
+            .into_iter()
+            .map(|d| (d.event_id,))
+            .collect();
+        let mut per_event: std::collections::BTreeMap<&str, i32> = std::collections::BTreeMap::new();
+        for (e,) in &requeued {
+            *per_event.entry(e.as_str()).or_default() += 1;
         }
+        crate::webhook_batch::add_pending(&txn, self.backend, &per_event).await?;
         txn.commit().await?;
-        Ok(failed.len() as u64)
+        Ok(requeued.len() as u64)
     }
 }
 
@@ -413,5 +411,6 @@ fn endpoint_model(r: &EndpointRow) -> webhook_endpoint::ActiveModel {
         description: Set(r.description.clone()),
         created: Set(r.created),
         updated: Set(r.updated),
+        pingpp_signature: Set(r.pingpp_signature),
     }
 }

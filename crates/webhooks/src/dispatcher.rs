@@ -1,10 +1,11 @@
-use crate::{outbound, payload, secrets, RetrySchedule};
+use crate::job::Job;
+use crate::{outbound, secrets, RetrySchedule};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::{Notify, Semaphore};
+use tokio::sync::{mpsc, Notify, OwnedSemaphorePermit, Semaphore};
 use unicharge_crypto::{RsaSigner, SecretSealer};
 use unicharge_store::webhooks::{AttemptOutcome, AttemptRecord, DeliveryRow};
-use unicharge_store::Store;
+use unicharge_store::{FinishedAttempt, Store};
 
 #[derive(Debug, Clone)]
 pub struct DispatcherConfig {
@@ -80,13 +81,20 @@ pub struct Dispatcher {
     guard: crate::guard::EndpointGuard,
     claimed: crate::claimed::Claimed,
     /// Raised whenever a delivery finishes, so the loop claims more at once.
-    finished: Notify,
+    finished: Arc<Notify>,
+    /// Deliveries in flight on this node, from claim until recorded.
+    slots: Arc<Semaphore>,
 }
 
 /// How long a claimed delivery may wait here for its endpoint's slot before
 /// it is released for later (to this or another node).
 const ADMIT_WAIT: Duration = Duration::from_secs(2);
 const CAPPED_POLL: Duration = Duration::from_millis(50);
+/// Deliveries claimed per endpoint slot before the endpoint is left out of
+/// claims: enough waiting here that a slot freed is refilled at once, not
+/// after the next claim's round trip; few enough that one busy endpoint's
+/// backlog is not held here while other tenants' deliveries wait.
+const QUEUED_PER_SLOT: usize = 4;
 /// Free delivery slots that make a claim worth its write.
 const REFILL_AT: usize = 16;
 
@@ -122,7 +130,9 @@ impl Dispatcher {
             None => None,
         };
         let guard = crate::guard::EndpointGuard::new(cfg.guard, cluster);
+        let slots = Arc::new(Semaphore::new(cfg.concurrency));
         Ok(Self {
+            slots,
             store,
             sealer,
             http,
@@ -132,7 +142,7 @@ impl Dispatcher {
             wakeup,
             guard,
             claimed: crate::claimed::Claimed::default(),
-            finished: Notify::new(),
+            finished: Arc::new(Notify::new()),
         })
     }
 
@@ -143,7 +153,14 @@ impl Dispatcher {
 
     async fn run(self) {
         let me = Arc::new(self);
-        let slots = Arc::new(Semaphore::new(me.cfg.concurrency));
+        let slots = me.slots.clone();
+        let recorder = crate::recorder::spawn(crate::recorder::Wiring {
+            store: me.store.clone(),
+            node: me.cfg.node_id.clone(),
+            slots: slots.clone(),
+            finished: me.finished.clone(),
+            refill_at: REFILL_AT.min(me.cfg.concurrency),
+        });
         loop {
             let free = slots.available_permits() as u64;
             let claimed = if free == 0 {
@@ -151,7 +168,10 @@ impl Dispatcher {
             } else {
                 let now = now_ms();
                 let lease_until = now + me.cfg.lease.as_millis() as i64;
-                let skip = me.claimed.excluded(me.cfg.guard.max_in_flight);
+                let cap = me.cfg.guard.max_in_flight.max(me.cfg.guard.cluster_max_in_flight);
+                // Never more than half the node's slots for one endpoint.
+                let queue = (cap * QUEUED_PER_SLOT).min(me.cfg.concurrency / 2).max(cap);
+                let skip = me.claimed.excluded(queue);
                 match me.store.claim_deliveries(&me.cfg.node_id, now, lease_until, me.cfg.batch.min(free), &skip).await
                 {
                     Ok(rows) => rows,
@@ -169,32 +189,68 @@ impl Dispatcher {
                 }
                 continue;
             }
-            for d in claimed {
-                let Ok(permit) = slots.clone().acquire_owned().await else { return };
-                me.claimed.add(&d.endpoint_id);
+            let jobs = match crate::job::prepare(&me.store, &me.sealer, claimed.clone()).await {
+                Ok(jobs) => jobs,
+                Err(e) => {
+                    tracing::warn!(error = %e, "loading claimed deliveries' events failed; releasing them");
+                    for d in &claimed {
+                        let _ = me.store.release_delivery(d, &me.cfg.node_id, now_ms() + 1000).await;
+                    }
+                    tokio::time::sleep(me.cfg.poll_interval).await;
+                    continue;
+                }
+            };
+            for job in jobs {
+                let Ok(slot) = slots.clone().acquire_owned().await else { return };
+                me.claimed.add(&job.d.endpoint_id);
                 let me = me.clone();
-                let slots = slots.clone();
-                tokio::spawn(async move {
-                    if let Err(e) = me.deliver(&d).await {
-                        tracing::warn!(delivery = %d.id, error = %e, "webhook delivery could not be recorded");
-                    }
-                    me.claimed.finish(&d.endpoint_id);
-                    drop(permit);
-                    // Claim again once a useful batch fits, not after every
-                    // delivery: each claim is a write on the deliveries table.
-                    if slots.available_permits() >= REFILL_AT.min(me.cfg.concurrency) {
-                        me.finished.notify_one();
-                    }
-                });
+                let recorder = recorder.clone();
+                tokio::spawn(async move { me.deliver(job, slot, &recorder).await });
             }
         }
     }
 
-    async fn deliver(&self, d: &DeliveryRow) -> Result<(), unicharge_store::StoreError> {
-        let Some(ticket) = self.admit(d).await? else { return Ok(()) };
-        let result = self.deliver_admitted(d).await;
-        self.guard.done(&d.endpoint_id, ticket, matches!(result, Ok(true))).await;
-        result.map(|_| ())
+    async fn deliver(
+        &self,
+        job: Job,
+        slot: OwnedSemaphorePermit,
+        recorder: &mpsc::UnboundedSender<crate::recorder::Record>,
+    ) {
+        let endpoint = job.d.endpoint_id.clone();
+        let ticket = match self.admit(&job.d).await {
+            Ok(Some(t)) => t,
+            Ok(None) => {
+                self.claimed.finish(&endpoint);
+                self.refill(slot);
+                return;
+            }
+            Err(e) => {
+                tracing::warn!(delivery = %job.d.id, error = %e, "webhook delivery could not be released");
+                self.claimed.finish(&endpoint);
+                self.refill(slot);
+                return;
+            }
+        };
+        let attempt = self.attempt_once(&job).await;
+        // The cap protects the receiver, so the slot is its again as soon
+        // as it has answered; recording the attempt is our business.
+        self.guard.done(&endpoint, ticket, attempt.rec.status.is_some_and(|s| (200..300).contains(&s))).await;
+        self.claimed.finish(&endpoint);
+        if let Err(mpsc::error::SendError(r)) = recorder.send(crate::recorder::Record { attempt, slot }) {
+            let a = r.attempt;
+            if let Err(e) = self.store.finish_attempt(&a.delivery, &self.cfg.node_id, a.at, &a.rec, a.outcome).await {
+                tracing::warn!(delivery = %a.delivery.id, error = %e, "webhook attempt could not be recorded");
+            }
+        }
+    }
+
+    fn refill(&self, slot: OwnedSemaphorePermit) {
+        drop(slot);
+        // Claim again once a useful batch fits, not after every delivery:
+        // each claim is a write on the deliveries table.
+        if self.slots.available_permits() >= REFILL_AT.min(self.cfg.concurrency) {
+            self.finished.notify_one();
+        }
     }
 
     /// Waits for the endpoint's slot. A delivery that cannot have one soon
@@ -226,11 +282,11 @@ impl Dispatcher {
         Ok(None)
     }
 
-    /// Returns whether the receiver took the delivery.
-    async fn deliver_admitted(&self, d: &DeliveryRow) -> Result<bool, unicharge_store::StoreError> {
+    /// Makes the attempt and decides what comes next.
+    async fn attempt_once(&self, job: &Job) -> FinishedAttempt {
         let started = Instant::now();
         let mut gone = false;
-        let rec = match self.attempt(d).await {
+        let rec = match self.attempt(job).await {
             Ok((status, response)) => AttemptRecord {
                 status: Some(status),
                 latency_ms: started.elapsed().as_millis() as i32,
@@ -255,44 +311,40 @@ impl Dispatcher {
             // Nobody to retry for: the tenant removed or paused the endpoint.
             AttemptOutcome::GiveUp
         } else {
-            match self.cfg.schedule.delay_after(d.attempts as usize + 1) {
+            match self.cfg.schedule.delay_after(job.d.attempts as usize + 1) {
                 Some(delay) => AttemptOutcome::RetryAt(now + delay.as_millis() as i64),
                 None => AttemptOutcome::GiveUp,
             }
         };
-        if !self.store.finish_attempt(d, &self.cfg.node_id, now, &rec, outcome).await? {
-            tracing::warn!(delivery = %d.id, "lease lost before the attempt was recorded; another node owns it");
-        } else if outcome == AttemptOutcome::GiveUp {
-            tracing::warn!(delivery = %d.id, event = %d.event_id, "webhook delivery failed for good");
-        }
-        Ok(ok)
+        FinishedAttempt { delivery: job.d.clone(), at: now, rec, outcome }
     }
 
     /// One POST. `Ok` carries any HTTP answer; `Err` a failure to get one.
-    async fn attempt(&self, d: &DeliveryRow) -> Result<(u16, String), String> {
-        let event = self.store.get_event(&d.event_id).await.map_err(|e| e.to_string())?.ok_or("event missing")?;
-        let endpoint = match self.store.get_endpoint(&d.endpoint_id).await.map_err(|e| e.to_string())? {
-            Some(ep) if ep.enabled => ep,
+    async fn attempt(&self, job: &Job) -> Result<(u16, String), String> {
+        let d = &job.d;
+        let payload = job.payload.as_ref().ok_or("event missing")?;
+        let target = match &job.target {
+            Some(t) if t.endpoint.enabled => t,
             Some(_) => return Err(ENDPOINT_DISABLED.into()),
             None => return Err(ENDPOINT_DELETED.into()),
         };
+        let endpoint = &target.endpoint;
         let allow_private = !d.livemode || self.cfg.allow_private_live;
         outbound::check_destination(&endpoint.url, allow_private).await.map_err(|e| e.to_string())?;
-        let secrets = secrets::open_secrets(&self.sealer, &endpoint.id, &endpoint.sealed_secrets)
-            .map_err(|e| format!("endpoint secrets: {e}"))?;
-        let body = payload::webhook_body(&event);
+        let secrets = target.secrets.as_ref().map_err(Clone::clone)?;
+        let body = &payload.body;
         let t = now_ms() / 1000;
         let http = if allow_private { &self.http } else { &self.http_live };
         let mut req = http
             .post(&endpoint.url)
             .header("content-type", "application/json")
-            .header("Unicharge-Signature", crate::signature_header(&secrets::active(&secrets, t), t, &body))
-            .header("Unicharge-Event-Id", event.id.as_str())
+            .header("Unicharge-Signature", crate::signature_header(&secrets::active(secrets, t), t, body))
+            .header("Unicharge-Event-Id", payload.event_id.as_str())
             .header("Unicharge-Delivery-Attempt", (d.attempts + 1).to_string());
-        if let Some(signer) = &self.platform {
-            req = req.header("X-Pingplusplus-Signature", signer.sign_sha256_b64(&body));
+        if let Some(signer) = self.platform.as_ref().filter(|_| endpoint.pingpp_signature) {
+            req = req.header("X-Pingplusplus-Signature", payload.rsa_signature(signer));
         }
-        let resp = req.body(body).send().await.map_err(|e| describe(&e))?;
+        let resp = req.body(body.clone()).send().await.map_err(|e| describe(&e))?;
         let status = resp.status().as_u16();
         let mut resp = resp;
         let mut kept = Vec::new();

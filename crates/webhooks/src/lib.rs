@@ -7,8 +7,10 @@
 mod claimed;
 mod dispatcher;
 mod guard;
+mod job;
 mod outbound;
 mod payload;
+mod recorder;
 mod resolver;
 mod schedule;
 pub mod secrets;

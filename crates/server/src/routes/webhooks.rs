@@ -23,6 +23,7 @@ pub(crate) fn render(ep: &EndpointRow, secret: Option<&str>) -> Value {
         "enabled_events": events,
         "status": if ep.enabled { "enabled" } else { "disabled" },
         "description": ep.description,
+        "pingpp_signature": ep.pingpp_signature,
         "created": ep.created,
     });
     if let Some(s) = secret {
@@ -97,13 +98,15 @@ pub async fn create(
     let app = authorize_app(&state, &who, &path, &req, &body).await?;
     let f = parse_object(&req, &body)?;
     let description = f.get("description").and_then(Value::as_str).map(str::to_owned);
-    let (row, secret) = crate::ops::create_endpoint(
+    let pingpp_signature = checked_bool("pingpp_signature", f.get("pingpp_signature"))?.unwrap_or(true);
+    let (row, secret) = crate::ops::create_endpoint_with(
         &state,
         &app.id,
         who.livemode(),
         f.get("url"),
         f.get("enabled_events"),
         description,
+        pingpp_signature,
     )
     .await?;
     Ok(HttpResponse::Ok().json(render(&row, Some(&secret))))
@@ -139,26 +142,49 @@ pub async fn update(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let body = read_limited(payload, state.settings.body_limit).await?;
-    let mut ep = owned_endpoint(&state, &who, &req, &path.0, &path.1, &body).await?;
+    let ep = owned_endpoint(&state, &who, &req, &path.0, &path.1, &body).await?;
     let f = parse_object(&req, &body)?;
+    let ep = apply_update(&state, who.livemode(), ep, &f).await?;
+    Ok(HttpResponse::Ok().json(render(&ep, None)))
+}
+
+/// A boolean parameter: JSON `true`/`false`, or the strings form bodies
+/// carry. Absent or null: `None`.
+fn checked_bool(param: &'static str, v: Option<&Value>) -> Result<Option<bool>, ApiError> {
+    match v {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(Value::String(s)) if s == "true" || s == "false" => Ok(Some(s == "true")),
+        Some(_) => Err(ParamError::invalid(param, "must be a boolean").into()),
+    }
+}
+
+/// Applies an update's fields to an endpoint and stores it (shared with the
+/// dashboard).
+pub(crate) async fn apply_update(
+    state: &AppState,
+    livemode: bool,
+    mut ep: EndpointRow,
+    f: &serde_json::Map<String, Value>,
+) -> Result<EndpointRow, ApiError> {
     if f.contains_key("url") {
-        ep.url = checked_url(&state, who.livemode(), f.get("url")).await?;
+        ep.url = checked_url(state, livemode, f.get("url")).await?;
     }
     if f.contains_key("enabled_events") {
         ep.enabled_events = checked_events(f.get("enabled_events"))?;
     }
-    match f.get("disabled") {
-        None | Some(Value::Null) => {}
-        Some(Value::Bool(b)) => ep.enabled = !b,
-        Some(Value::String(s)) if s == "true" || s == "false" => ep.enabled = s == "false",
-        Some(_) => return Err(ParamError::invalid("disabled", "must be a boolean").into()),
+    if let Some(b) = checked_bool("disabled", f.get("disabled"))? {
+        ep.enabled = !b;
+    }
+    if let Some(b) = checked_bool("pingpp_signature", f.get("pingpp_signature"))? {
+        ep.pingpp_signature = b;
     }
     if let Some(d) = f.get("description") {
         ep.description = d.as_str().map(str::to_owned);
     }
     ep.updated = now();
     state.store.update_endpoint(&ep).await?;
-    Ok(HttpResponse::Ok().json(render(&ep, None)))
+    Ok(ep)
 }
 
 pub async fn delete(
@@ -182,8 +208,19 @@ pub async fn rotate_secret(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let body = read_limited(payload, state.settings.body_limit).await?;
-    let mut ep = owned_endpoint(&state, &who, &req, &path.0, &path.1, &body).await?;
+    let ep = owned_endpoint(&state, &who, &req, &path.0, &path.1, &body).await?;
     let f = parse_object(&req, &body)?;
+    let (ep, secret) = rotate(&state, ep, &f).await?;
+    Ok(HttpResponse::Ok().json(render(&ep, Some(&secret))))
+}
+
+/// Rotates an endpoint's signing secret; returns the new one (shared with
+/// the dashboard).
+pub(crate) async fn rotate(
+    state: &AppState,
+    mut ep: EndpointRow,
+    f: &serde_json::Map<String, Value>,
+) -> Result<(EndpointRow, String), ApiError> {
     let keep = match f.get("expire_previous_in") {
         None | Some(Value::Null) => 86_400,
         Some(v) => unicharge_domain::charge::as_int(v)
@@ -201,7 +238,7 @@ pub async fn rotate_secret(
     ep.sealed_secrets = seal_secrets(&state.sealer, &ep.id, &secrets);
     ep.updated = now;
     state.store.update_endpoint(&ep).await?;
-    Ok(HttpResponse::Ok().json(render(&ep, Some(&secret))))
+    Ok((ep, secret))
 }
 
 /// `POST /v1/events/{id}/redeliver`: queue the event again, now, to every
@@ -232,7 +269,7 @@ pub async fn redeliver(
 /// The endpoint named by `endpoint`: one of the event's app's endpoints in
 /// the event's mode (any other is "no such webhook_endpoint", so other
 /// tenants' ids cannot be probed), enabled and subscribed to the event's type.
-async fn redelivery_target(state: &AppState, e: &EventRow, v: &Value) -> Result<EndpointRow, ApiError> {
+pub(crate) async fn redelivery_target(state: &AppState, e: &EventRow, v: &Value) -> Result<EndpointRow, ApiError> {
     let id = match v {
         Value::String(s) if !s.is_empty() => s.as_str(),
         _ => return Err(ParamError::invalid("endpoint", "must be a webhook endpoint id").into()),

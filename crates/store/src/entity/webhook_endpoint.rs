@@ -17,6 +17,8 @@ pub struct Model {
     pub description: Option<String>,
     pub created: i64,
     pub updated: i64,
+    /// Sign deliveries with the platform's RSA key too (`X-Pingplusplus-Signature`).
+    pub pingpp_signature: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
