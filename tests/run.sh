@@ -48,6 +48,14 @@ drop_old_test_databases
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
+step "dashboard: the committed build (crates/dashboard/dist) matches its source"
+(cd crates/dashboard/web && npm ci --no-audit --no-fund --loglevel=error && npm run build)
+if [ -n "$(git status --porcelain crates/dashboard/dist)" ]; then
+  git status --porcelain crates/dashboard/dist >&2
+  echo "crates/dashboard/dist differs from a fresh build: run 'npm ci && npm run build' in crates/dashboard/web and commit dist" >&2
+  exit 1
+fi
+
 step "cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 

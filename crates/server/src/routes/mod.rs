@@ -38,5 +38,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/apps/{id}/channels", web::get().to(apps::list_channels))
                 .route("/apps/{id}/channels/{channel}", web::put().to(apps::put_channel)),
         )
+        .service(unicharge_dashboard::scope())
         .default_service(web::to(meta::not_found));
 }
