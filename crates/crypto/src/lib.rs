@@ -8,6 +8,7 @@
 
 mod aead;
 mod cert;
+pub mod gmt8;
 mod mac;
 mod params;
 mod rsa_keys;

@@ -1,13 +1,13 @@
 //! WeChat Pay's times. APIv3 uses RFC 3339 (`2018-06-08T10:34:56+08:00`);
 //! APIv2 uses `yyyyMMddHHmmss` and `yyyy-MM-dd HH:mm:ss`, both in China
-//! Standard Time, which Alipay's [`cst`](crate::alipay::cst) module handles.
+//! Standard Time ([`unicharge_crypto::gmt8`], shared with the sandboxes).
 
-use crate::alipay::cst;
+use unicharge_crypto::gmt8;
 
+/// Unix seconds → `yyyyMMddHHmmss` at +08:00.
+pub use gmt8::compact as format_compact;
 /// Unix seconds → RFC 3339 at +08:00, as WeChat writes `time_expire`.
-pub fn rfc3339(unix: i64) -> String {
-    format!("{}+08:00", cst::format(unix).replacen(' ', "T", 1))
-}
+pub use gmt8::rfc3339;
 
 /// RFC 3339 with a numeric offset or `Z`, seconds precision (fractions are
 /// ignored) → Unix seconds.
@@ -34,8 +34,8 @@ pub fn parse_rfc3339(s: &str) -> Option<i64> {
         }
         _ => return None,
     };
-    // cst::parse reads the wall clock as +08:00.
-    Some(cst::parse(&date.replacen('T', " ", 1))? + 8 * 3600 - offset)
+    // gmt8::parse reads the wall clock as +08:00.
+    Some(gmt8::parse(&date.replacen('T', " ", 1))? + 8 * 3600 - offset)
 }
 
 /// `yyyyMMddHHmmss` in CST (APIv2 `time_end`, `time_expire`).
@@ -43,11 +43,7 @@ pub fn parse_compact(s: &str) -> Option<i64> {
     if s.len() != 14 || !s.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    cst::parse(&format!("{}-{}-{} {}:{}:{}", &s[..4], &s[4..6], &s[6..8], &s[8..10], &s[10..12], &s[12..14]))
-}
-
-pub fn format_compact(unix: i64) -> String {
-    cst::format(unix).chars().filter(char::is_ascii_digit).collect()
+    gmt8::parse(&format!("{}-{}-{} {}:{}:{}", &s[..4], &s[4..6], &s[6..8], &s[8..10], &s[10..12], &s[12..14]))
 }
 
 #[cfg(test)]
