@@ -6,6 +6,7 @@
 //! know only what a provider would (merchant keys, their own trades).
 
 pub mod alipay;
+mod html;
 mod notifier;
 pub mod sandbox;
 pub mod wechat;
