@@ -60,7 +60,8 @@ pub struct Args {
     #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub rate: u32,
 
-    /// webhook-throughput: charges paid to build the backlog.
+    /// webhook-throughput: charges paid to build the backlog; wechat-notify:
+    /// wx_pub_qr charges created, each then notified once.
     #[arg(long, default_value_t = 20_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub events: u64,
 
@@ -93,6 +94,8 @@ pub enum Scenario {
     WebhookLatency,
     /// Drains a backlog of --events failed deliveries after resend_failed.
     WebhookThroughput,
+    /// Posts signed WeChat Pay v3 payment notifications for --events charges.
+    WechatNotify,
 }
 
 impl Scenario {
@@ -103,6 +106,7 @@ impl Scenario {
             Scenario::Mixed => "mixed",
             Scenario::WebhookLatency => "webhook-latency",
             Scenario::WebhookThroughput => "webhook-throughput",
+            Scenario::WechatNotify => "wechat-notify",
         }
     }
 

@@ -39,7 +39,7 @@ impl Api {
     }
 
     /// One request; anything but 200 with a JSON body is an error.
-    async fn call(&mut self, method: Method, path: &str, body: Option<&Value>) -> Result<Value> {
+    pub async fn call(&mut self, method: Method, path: &str, body: Option<&Value>) -> Result<Value> {
         let what = format!("{method} {path}");
         let mut req = Request::builder()
             .method(method)
@@ -106,7 +106,7 @@ impl Api {
 }
 
 /// Ids are spliced into paths, so they must not carry `/`, `?` or `%`.
-fn safe<'a>(what: &str, id: &'a str) -> Result<&'a str> {
+pub fn safe<'a>(what: &str, id: &'a str) -> Result<&'a str> {
     let ok = !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
     anyhow::ensure!(ok, "{what} {id:?} is not a plain id");
     Ok(id)

@@ -8,6 +8,7 @@ mod scenario;
 mod stats;
 mod target;
 mod webhooks;
+mod wechat;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -19,6 +20,7 @@ use crate::cli::{Args, Scenario};
 use crate::stats::Report;
 use crate::target::Target;
 use crate::webhooks::{LatencyReport, ThroughputReport};
+use crate::wechat::NotifyReport;
 
 /// Above this share of failed requests the run's figures are not publishable.
 const MAX_ERROR_RATE: f64 = 0.01;
@@ -58,6 +60,7 @@ fn run() -> Result<ExitCode> {
             Scenario::WebhookThroughput => {
                 webhooks::throughput::run(&args, target, threads).await.map(Output::Throughput)
             }
+            Scenario::WechatNotify => wechat::run(&args, target, threads).await.map(Output::Wechat),
             Scenario::Create | Scenario::Retrieve | Scenario::Mixed => {
                 runner::run(&args, target, threads).await.map(Output::Load)
             }
@@ -82,6 +85,7 @@ enum Output {
     Load(Report),
     Latency(LatencyReport),
     Throughput(ThroughputReport),
+    Wechat(NotifyReport),
 }
 
 impl Output {
@@ -90,6 +94,7 @@ impl Output {
             Output::Load(r) => r.to_json(),
             Output::Latency(r) => r.to_json(),
             Output::Throughput(r) => r.to_json(),
+            Output::Wechat(r) => r.to_json(),
         }
     }
 
@@ -98,6 +103,7 @@ impl Output {
             Output::Load(r) => r.to_table(),
             Output::Latency(r) => r.to_table(),
             Output::Throughput(r) => r.to_table(),
+            Output::Wechat(r) => r.to_table(),
         }
     }
 
@@ -107,6 +113,7 @@ impl Output {
             Output::Load(r) => load_problem(r),
             Output::Latency(r) => r.problem(),
             Output::Throughput(r) => r.problem(),
+            Output::Wechat(r) => r.problem(),
         }
     }
 }

@@ -40,9 +40,11 @@ impl Scenario {
     /// deterministically so the 1:4 ratio is exact rather than approximate.
     pub fn op_for(self, seq: u64) -> Op {
         match self {
-            // The webhook scenarios run their own loops (src/webhooks); they
-            // create charges too, untimed.
-            Scenario::Create | Scenario::WebhookLatency | Scenario::WebhookThroughput => Op::Create,
+            // The webhook and WeChat scenarios run their own loops
+            // (src/webhooks, src/wechat); they create charges too, untimed.
+            Scenario::Create | Scenario::WebhookLatency | Scenario::WebhookThroughput | Scenario::WechatNotify => {
+                Op::Create
+            }
             Scenario::Retrieve => Op::Retrieve,
             Scenario::Mixed if seq.is_multiple_of(5) => Op::Create,
             Scenario::Mixed => Op::Retrieve,

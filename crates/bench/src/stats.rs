@@ -22,6 +22,8 @@ pub enum ErrorKind {
     /// Paid, but the server did not acknowledge the provider's notification
     /// (`"notified": false`), so no webhook is due yet.
     NotNotified,
+    /// A WeChat Pay notification answered 200 without `"code": "SUCCESS"`.
+    NotAcked,
     /// The response could not be parsed as HTTP.
     BadResponse,
     /// The server closed the connection mid-exchange.
@@ -39,6 +41,7 @@ impl fmt::Display for ErrorKind {
             ErrorKind::NotACharge => f.write_str("not a charge"),
             ErrorKind::NotPaid => f.write_str("not paid"),
             ErrorKind::NotNotified => f.write_str("notify not acked"),
+            ErrorKind::NotAcked => f.write_str("not SUCCESS"),
             ErrorKind::BadResponse => f.write_str("bad response"),
             ErrorKind::Closed => f.write_str("connection closed"),
             ErrorKind::Connect => f.write_str("connect"),
