@@ -1,6 +1,11 @@
 //! Black-box tests: a real server on a random port, real HTTP, a real
 //! database (SQLite by default; PostgreSQL with UNICHARGE_TEST_POSTGRES).
 
+mod admin_api;
+mod admin_auth;
+mod admin_client;
+mod admin_isolation;
+mod admin_manage;
 mod alipay;
 mod auth;
 mod cache;

@@ -2,6 +2,7 @@
 //! channels' notification endpoints (`/notify`), and the built-in sandbox
 //! provider (`/sandbox`).
 
+pub mod admin;
 pub mod auth;
 mod body;
 pub mod channel_settings;

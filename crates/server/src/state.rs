@@ -54,6 +54,8 @@ pub struct AppState {
     pub(crate) keys: Arc<TtlCache<ApiKeyRow>>,
     pub(crate) apps: Arc<TtlCache<AppRow>>,
     pub(crate) channel_configs: Arc<TtlCache<Arc<unicharge_channels::ChannelConfig>>>,
+    /// The dashboard's JWT secret, read from `settings` on first use.
+    pub(crate) admin_jwt_secret: Arc<std::sync::OnceLock<Arc<secrecy::SecretBox<[u8]>>>>,
 }
 
 impl AppState {
@@ -84,6 +86,7 @@ impl AppState {
             keys: Arc::new(TtlCache::new(Duration::from_secs(30))),
             apps: Arc::new(TtlCache::new(Duration::from_secs(30))),
             channel_configs: Arc::new(TtlCache::new(Duration::from_secs(30))),
+            admin_jwt_secret: Arc::default(),
         }
     }
 

@@ -6,7 +6,10 @@
 //! connection avoids `SQLITE_BUSY` on lock upgrades inside transactions.
 //! PostgreSQL uses one pool for both.
 
+pub mod admin;
+pub mod admin_users;
 pub mod entity;
+pub mod notifications;
 
 mod cache;
 mod charges;

@@ -9,6 +9,8 @@ use std::path::PathBuf;
 use unicharge_domain::{ChannelCode, Mode};
 use unicharge_server::{channel_settings, ops, AppState};
 
+pub mod users;
+
 #[derive(Parser, Debug)]
 #[command(name = "unicharge", version, about = "Unicharge: one charge API for every payment channel")]
 pub struct Cli {
@@ -37,6 +39,9 @@ pub enum Command {
     /// Manage an app's webhook endpoints.
     #[command(subcommand)]
     Webhook(WebhookCmd),
+    /// Manage dashboard users.
+    #[command(subcommand)]
+    User(users::UserCmd),
 }
 
 #[derive(Subcommand, Debug)]

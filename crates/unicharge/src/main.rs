@@ -44,12 +44,16 @@ async fn run(command: Command, cfg: Config) -> anyhow::Result<()> {
         Command::Key(c) => cli::run_key(&state, c).await,
         Command::Channel(c) => cli::run_channel(&state, c).await,
         Command::Webhook(c) => cli::run_webhook(&state, c).await,
+        Command::User(c) => cli::users::run_user(&state, c).await,
         Command::Serve => serve(cfg, state).await,
     }
 }
 
 async fn serve(cfg: Config, state: AppState) -> anyhow::Result<()> {
     let demo = first_start_demo(&state).await?;
+    let operator = unicharge_server::admin::users::first_operator(&state, FIRST_OPERATOR_EMAIL)
+        .await
+        .map_err(|e| anyhow::anyhow!("creating the first dashboard user: {e}"))?;
     if cfg.redis_url.is_some() {
         tracing::info!("redis configured; the database remains the source of truth");
     }
@@ -66,9 +70,21 @@ async fn serve(cfg: Config, state: AppState) -> anyhow::Result<()> {
         println!("  app id:          {app}");
         println!("  test secret key: {key}   (shown once; `unicharge key create` makes more)");
     }
+    println!("  Dashboard: {}/dashboard", cfg.public_url);
+    if let Some(u) = operator {
+        if let Some(p) = &u.generated_password {
+            println!("First start: created the dashboard operator (`unicharge user create` makes more).");
+            println!("  email:    {}", u.row.email);
+            println!("  password: {}   (shown once)", p.expose_secret());
+        }
+    }
     server.await?;
     Ok(())
 }
+
+/// The first operator's sign-in on a fresh database; its password is
+/// generated and printed once.
+const FIRST_OPERATOR_EMAIL: &str = "admin@localhost";
 
 /// On an empty database, creates a demo tenant and app so a new user can
 /// make a test charge straight away.

@@ -20,17 +20,30 @@ pub async fn put_channel(
 ) -> Result<HttpResponse, ApiError> {
     let body = read_limited(payload, state.settings.body_limit).await?;
     let app = authorize_app(&state, &who, &path.0, &req, &body).await?;
+    let fields = parse_object(&req, &body)?;
+    let (row, specs) = save_channel(&state, &app.id, who.mode, &path.1, &fields).await?;
+    Ok(HttpResponse::Ok().json(render(&row, specs)))
+}
+
+/// Validates, seals and stores a channel configuration (shared with the
+/// dashboard). `channel` may be a product code: `alipay_qr` sets `alipay`.
+pub(crate) async fn save_channel(
+    state: &AppState,
+    app_id: &str,
+    mode: unicharge_domain::Mode,
+    channel: &str,
+    fields: &serde_json::Map<String, Value>,
+) -> Result<(unicharge_store::ChannelConfigRow, &'static [unicharge_channels::ParamSpec]), ApiError> {
     // One configuration serves all of a provider's products: setting
     // `alipay_qr` sets `alipay`.
-    let channel = ChannelCode::parse(&path.1)?.config_code();
-    if !channel.available_in(who.mode) {
+    let channel = ChannelCode::parse(channel)?.config_code();
+    if !channel.available_in(mode) {
         return Err(ParamError::unsupported(
             "channel",
-            format!("{} is not available in {} mode", channel.as_str(), who.mode.as_str()),
+            format!("{} is not available in {} mode", channel.as_str(), mode.as_str()),
         )
         .into());
     }
-    let fields = parse_object(&req, &body)?;
     let params = match fields.get("params") {
         Some(Value::Object(m)) => m.clone(),
         None => return Err(ParamError::missing("params").into()),
@@ -44,18 +57,11 @@ pub async fn put_channel(
     };
     let specs = state.channels.get(channel).params();
     let mut params = params;
-    keep_stored_secrets(&state, &app.id, who.mode, channel, specs, &mut params).await?;
-    let row = seal_config(
-        &state.sealer,
-        specs,
-        Target { app_id: &app.id, mode: who.mode, channel },
-        &params,
-        enabled,
-        now(),
-    )?;
-    crate::channel_settings::save(&state, &row).await?;
-    tracing::info!(app = %app.id, channel = channel.as_str(), mode = who.mode.as_str(), "channel configuration updated");
-    Ok(HttpResponse::Ok().json(render(&row, specs)))
+    keep_stored_secrets(state, app_id, mode, channel, specs, &mut params).await?;
+    let row = seal_config(&state.sealer, specs, Target { app_id, mode, channel }, &params, enabled, now())?;
+    crate::channel_settings::save(state, &row).await?;
+    tracing::info!(app = %app_id, channel = channel.as_str(), mode = mode.as_str(), "channel configuration updated");
+    Ok((row, specs))
 }
 
 pub async fn list_channels(

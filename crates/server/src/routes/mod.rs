@@ -1,9 +1,9 @@
-mod apps;
+pub(crate) mod apps;
 mod charges;
 pub(crate) mod events;
 mod meta;
 mod notify;
-mod refunds;
+pub(crate) mod refunds;
 pub(crate) mod webhooks;
 
 use actix_web::web;
@@ -38,6 +38,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/apps/{id}/channels", web::get().to(apps::list_channels))
                 .route("/apps/{id}/channels/{channel}", web::put().to(apps::put_channel)),
         )
+        .service(crate::admin::scope())
         .service(unicharge_dashboard::scope())
         .default_service(web::to(meta::not_found));
 }

@@ -41,13 +41,16 @@ pub async fn receive(
             .collect(),
         body: Vec::new(),
     };
+    let mut noted = Noted::default();
     let result = match read_limited(payload, state.settings.body_limit).await {
         Ok(body) => {
             raw.body = body.to_vec();
-            handle(&state, code, &app_id, &mode, &raw).await
+            handle(&state, code, &app_id, &mode, &raw, &mut noted).await
         }
         Err(e) => Err(e.to_string()),
     };
+    let about = (noted.charge_id.as_deref(), noted.refund_id.as_deref());
+    crate::admin::notifications::record(&state, code, &app_id, &mode, &raw, about, &result).await;
     match result {
         Ok(()) => reply(adapter.ack(&raw, true)),
         Err(reason) => {
@@ -57,7 +60,22 @@ pub async fn receive(
     }
 }
 
-async fn handle(state: &AppState, code: ChannelCode, app_id: &str, mode: &str, raw: &RawNotify) -> Result<(), String> {
+/// Which charge (and refund) a verified notification was about, so the raw
+/// notification can be kept for the dashboard.
+#[derive(Debug, Default)]
+struct Noted {
+    charge_id: Option<String>,
+    refund_id: Option<String>,
+}
+
+async fn handle(
+    state: &AppState,
+    code: ChannelCode,
+    app_id: &str,
+    mode: &str,
+    raw: &RawNotify,
+    noted: &mut Noted,
+) -> Result<(), String> {
     let mode = Mode::parse(mode).ok_or("unknown mode")?;
     let ctx = channel_ctx(state, app_id, mode, code).await.map_err(|e| e.to_string())?;
     let outcome = state.channels.get(code).parse_notify(&ctx, raw).map_err(|e| e.to_string())?;
@@ -70,6 +88,7 @@ async fn handle(state: &AppState, code: ChannelCode, app_id: &str, mode: &str, r
                 .await
                 .map_err(|e| e.to_string())?
                 .ok_or_else(|| format!("no charge with order_no {order_no} for this app and mode"))?;
+            noted.charge_id = Some(c.id.clone());
             if c.channel != code.as_str() {
                 return Err(format!("charge {} was not made on this channel", c.id));
             }
@@ -92,6 +111,10 @@ async fn handle(state: &AppState, code: ChannelCode, app_id: &str, mode: &str, r
                 .await
                 .map_err(|e| e.to_string())?
                 .ok_or("refund without charge")?;
+            if c.app_id == app_id && c.livemode == mode.is_live() {
+                noted.charge_id = Some(c.id.clone());
+                noted.refund_id = Some(r.id.clone());
+            }
             if c.app_id != app_id || c.livemode != mode.is_live() || c.order_no != order_no || r.amount != amount {
                 return Err(format!("refund {refund_id} does not match the stored refund"));
             }

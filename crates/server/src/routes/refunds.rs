@@ -28,7 +28,7 @@ pub async fn create(
     .await
 }
 
-async fn create_refund(
+pub(crate) async fn create_refund(
     state: &AppState,
     who: &Authed,
     charge: &unicharge_store::ChargeRow,
