@@ -8,25 +8,10 @@ use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use unicharge_tests::*;
 
+use crate::channel_support::{charge_state, create};
+
 fn vector(name: &str) -> String {
-    let path = format!("{}/vectors/alipay/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
-
-async fn create(app: &TestApp, channel: &str, amount: i64, extra: Value) -> Value {
-    let mut body = charge_body(&app.tenant.app);
-    body["channel"] = json!(channel);
-    body["amount"] = json!(amount);
-    body["extra"] = extra;
-    let r = app.post_json("/v1/charges", &app.tenant.test_key, &body).await;
-    let status = r.status();
-    let v: Value = r.json().await.expect("json");
-    assert_eq!(status, 200, "create {channel} charge: {v}");
-    v
-}
-
-async fn charge_state(app: &TestApp, id: &str) -> Value {
-    app.get(&format!("/v1/charges/{id}"), &app.tenant.test_key).await.json().await.expect("json")
+    crate::channel_support::vector("alipay", name)
 }
 
 /// The buyer scans the QR code and pays at the sandbox cashier.
@@ -301,4 +286,48 @@ async fn trade_closed_closes_an_unpaid_charge() {
     let after = charge_state(&app, id).await;
     assert_eq!(after["paid"], false);
     assert_eq!(app.events_for(id).await, vec!["charge.closed"], "{after}");
+}
+
+/// Alipay's rule for `alipay.trade.pay` answered 10003 (the buyer confirms
+/// on the phone): query, and cancel (`alipay.trade.cancel`) what is still
+/// unpaid at the deadline. The create answers at once; the sweeper queries
+/// every few seconds, then cancels at the sandbox and closes the charge.
+#[tokio::test]
+async fn scan_waiting_for_the_buyer_is_cancelled_and_closed_at_the_deadline() {
+    use unicharge_server::sweep::sweep_once;
+    let now = unicharge_server::auth::now;
+    let app = spawn().await;
+    let started = std::time::Instant::now();
+    let c = create(&app, "alipay_scan", 100, json!({"scan_code": "281003000000000000"})).await;
+    assert!(started.elapsed() < std::time::Duration::from_secs(3), "the create is not held");
+    assert_eq!((c["paid"].as_bool(), c["reversed"].as_bool()), (Some(false), Some(false)), "pending: {c}");
+    let id = c["id"].as_str().expect("id");
+
+    let r = sweep_once(&app.state, now() + 10).await.expect("sweep");
+    assert_eq!((r.charges_queried, r.charges_reversed), (1, 0), "queried, not yet cancelled: {r:?}");
+    assert_eq!(charge_state(&app, id).await["reversed"], false);
+
+    let r = sweep_once(&app.state, now() + 31).await.expect("sweep");
+    assert_eq!((r.charges_queried, r.charges_reversed), (1, 1), "{r:?}");
+    let after = charge_state(&app, id).await;
+    assert_eq!((after["reversed"].as_bool(), after["paid"].as_bool()), (Some(true), Some(false)), "closed: {after}");
+    // The sandbox's TRADE_CLOSED notification that follows the cancel
+    // finds the charge closed already: still one event.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(app.events_for(id).await, vec!["charge.closed"]);
+
+    // Alipay itself now reports the trade closed.
+    let row = app.state.store.get_charge_fresh(id).await.expect("db").expect("row");
+    let code = unicharge_domain::ChannelCode::AlipayScan;
+    let ctx = unicharge_server::payments::channel_ctx(&app.state, &row.app_id, unicharge_domain::Mode::Test, code)
+        .await
+        .expect("ctx");
+    let at_alipay = app
+        .state
+        .channels
+        .get(code)
+        .query(&ctx, &unicharge_server::payments::charge_ref(&row).expect("ref"))
+        .await
+        .expect("query");
+    assert_eq!(at_alipay, unicharge_channels::PaymentStatus::Closed);
 }

@@ -40,20 +40,35 @@ pub async fn merchant(app: &TestApp, app_id: &str) -> Merchant {
     }
 }
 
+pub use crate::channel_support::{charge_state, create};
+
 pub fn vector(name: &str) -> String {
-    let path = format!("{}/vectors/wechat/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    crate::channel_support::vector("wechat", name)
 }
 
 /// Switches the app to APIv2 against the same sandbox merchant, as a tenant
-/// can: the provisioned v2 `api_key` is never shown, and a PUT that leaves
-/// a secret out keeps the stored one. Refunds (`secapi/pay/refund`) need a
-/// client certificate; the sandbox does not check it, so the throwaway test
-/// merchant certificate serves.
+/// can: the provisioned v2 `api_key` and `client_key` are never shown, and a
+/// PUT that leaves a secret out keeps the stored one. Refunds and reversals
+/// (`secapi/*`) present the merchant API certificate the sandbox issued at
+/// provisioning (`client_cert`, shown by `GET /v1/apps/{app}/channels`).
 pub async fn use_v2(app: &TestApp, m: &Merchant, sign_type: &str) {
     let params = json!({"api_version": "v2", "mch_id": m.mchid, "appid": m.appid,
-        "sign_type": sign_type, "client_cert": vector("test-mch_cert.pem"),
-        "client_key": vector("test-mch_private_pkcs8.pem")});
+        "sign_type": sign_type, "client_cert": provisioned_client_cert(app).await});
+    put_wx(app, params).await;
+}
+
+/// The `client_cert` of the app's test-mode wx configuration, as the API shows it.
+pub async fn provisioned_client_cert(app: &TestApp) -> String {
+    let path = format!("/v1/apps/{}/channels", app.tenant.app);
+    let list: Value = app.get(&path, &app.tenant.test_key).await.json().await.expect("json");
+    let wx = list["data"].as_array().and_then(|d| d.iter().find(|c| c["channel"] == "wx")).expect("wx config");
+    let cert = wx["params"]["client_cert"].as_str().expect("a provisioned client_cert").to_owned();
+    assert!(cert.starts_with("-----BEGIN CERTIFICATE-----"), "{cert}");
+    assert!(!wx.to_string().contains("PRIVATE KEY"), "the key is never shown: {wx}");
+    cert
+}
+
+pub async fn put_wx(app: &TestApp, params: Value) {
     let r = app
         .http
         .put(app.url(&format!("/v1/apps/{}/channels/wx", app.tenant.app)))
@@ -65,22 +80,6 @@ pub async fn use_v2(app: &TestApp, m: &Merchant, sign_type: &str) {
     assert_eq!(r.status(), 200, "configure wx v2: {}", r.text().await.unwrap_or_default());
 }
 
-pub async fn create(app: &TestApp, channel: &str, amount: i64, extra: Value) -> Value {
-    let mut body = charge_body(&app.tenant.app);
-    body["channel"] = json!(channel);
-    body["amount"] = json!(amount);
-    body["extra"] = extra;
-    let r = app.post_json("/v1/charges", &app.tenant.test_key, &body).await;
-    let status = r.status();
-    let v: Value = r.json().await.expect("json");
-    assert_eq!(status, 200, "create {channel} charge: {v}");
-    v
-}
-
-pub async fn charge_state(app: &TestApp, id: &str) -> Value {
-    app.get(&format!("/v1/charges/{id}"), &app.tenant.test_key).await.json().await.expect("json")
-}
-
 /// The charge is still unpaid and has no events.
 pub async fn unchanged(app: &TestApp, id: &str, what: &str) {
     let now = charge_state(app, id).await;
@@ -89,7 +88,7 @@ pub async fn unchanged(app: &TestApp, id: &str, what: &str) {
 }
 
 /// The buyer scans the Native code with WeChat and pays at the cashier.
-async fn scan_and_pay(app: &TestApp, code_url: &str) -> Value {
+pub async fn scan_and_pay(app: &TestApp, code_url: &str) -> Value {
     let r = app
         .http
         .get(app.url("/sandbox/wechat/scan"))

@@ -64,12 +64,33 @@ pub struct Channels {
     wechat: wechat::WechatProducts,
 }
 
+/// What the adapters take from the server's configuration.
+#[derive(Debug, Clone)]
+pub struct ChannelOptions {
+    /// How long creating a scanned payment (`wx_pub_scan`) may wait for a
+    /// buyer still entering a password before it answers `pending`; see
+    /// [`wechat::WechatProducts::with_scan_wait`].
+    pub scan_wait: std::time::Duration,
+    /// The built-in WeChat Pay sandbox's mutual-TLS `secapi` listener.
+    pub wechat_sandbox_tls: Option<wechat::SandboxTls>,
+}
+
+impl Default for ChannelOptions {
+    fn default() -> Self {
+        Self { scan_wait: wechat::DEFAULT_SCAN_WAIT, wechat_sandbox_tls: None }
+    }
+}
+
 impl Channels {
     pub fn new(http: reqwest::Client) -> Self {
+        Self::with_options(http, ChannelOptions::default())
+    }
+
+    pub fn with_options(http: reqwest::Client, options: ChannelOptions) -> Self {
         Self {
             sandbox: Arc::new(sandbox::SandboxChannel::new(http.clone())),
             alipay: alipay::AlipayProducts::new(http.clone()),
-            wechat: wechat::WechatProducts::new(http),
+            wechat: wechat::WechatProducts::with_options(http, options.scan_wait, options.wechat_sandbox_tls),
         }
     }
 

@@ -182,7 +182,10 @@ pub async fn provision_alipay_sandbox(state: &AppState, app_id: &str, now: i64) 
 /// APIv3 in certificate mode, so the adapter downloads the sandbox's
 /// platform certificate from `/v3/certificates` like a real merchant. The v2
 /// API key is kept (sealed) in the configuration too, for switching the app
-/// to `api_version=v2` against the same merchant.
+/// to `api_version=v2` against the same merchant, and so is the merchant API
+/// certificate the sandbox's CA issues over the merchant key (`client_cert`,
+/// with the key as `client_key`), which v2 refunds and reversals present
+/// over mutual TLS.
 pub async fn provision_wechat_sandbox(state: &AppState, app_id: &str, now: i64) -> Result<(), ApiError> {
     let merchant_key = unicharge_crypto::generate_rsa_2048_pkcs8_pem().map_err(ApiError::internal)?;
     let merchant_public = unicharge_crypto::RsaSigner::parse(&merchant_key)
@@ -204,14 +207,18 @@ pub async fn provision_wechat_sandbox(state: &AppState, app_id: &str, now: i64) 
         platform_key_mode: unicharge_sandboxes::wechat::PlatformKeyMode::Certificate,
     };
     state.wechat_merchants.register(&mchid, &merchant).await?;
+    let client_cert =
+        state.wechat_sandbox.issue_merchant_certificate(&mchid, &serial, &merchant_key).map_err(ApiError::internal)?;
     let mut params = Map::new();
     params.insert("api_version".into(), json!("v3"));
     params.insert("mchid".into(), json!(mchid));
     params.insert("appid".into(), json!(appid));
-    params.insert("merchant_private_key".into(), json!(merchant_key));
+    params.insert("merchant_private_key".into(), json!(&merchant_key));
     params.insert("merchant_serial_no".into(), json!(serial));
     params.insert("apiv3_key".into(), json!(apiv3_key));
     params.insert("api_key".into(), json!(api_key));
+    params.insert("client_cert".into(), json!(client_cert));
+    params.insert("client_key".into(), json!(merchant_key));
     let row = seal_config(
         &state.sealer,
         unicharge_channels::wechat::PARAMS,

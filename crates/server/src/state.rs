@@ -19,6 +19,9 @@ pub struct ServerSettings {
     pub body_limit: usize,
     /// Let live-mode webhook endpoints point at non-public addresses.
     pub webhook_allow_private_live: bool,
+    /// A scanned payment (`wx_pub_scan`, `alipay_scan`) still unpaid this long
+    /// after creation is reversed at the channel and closed (`sweep.rs`).
+    pub scan_deadline_secs: i64,
 }
 
 /// The built-in provider simulators test mode talks to.

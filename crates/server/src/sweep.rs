@@ -2,6 +2,12 @@
 //!
 //! * A pending charge is queried at the channel some time after creation,
 //!   then with growing gaps, until it settles or has been expired an hour.
+//! * A scanned payment (`wx_pub_scan`, `alipay_scan`: the merchant scans
+//!   the buyer's code) is queried every few seconds instead, and once
+//!   [`ServerSettings::scan_deadline_secs`] have passed since creation with
+//!   no payment it is reversed at the channel (`secapi/pay/reverse`,
+//!   `alipay.trade.cancel`) and closed, as WeChat Pay and Alipay tell
+//!   merchants to do: the buyer can then no longer complete it unnoticed.
 //! * A refund still pending (its outcome unknown, e.g. the channel timed
 //!   out) is sent again with the same refund id as `out_request_no`, which
 //!   every channel treats as the same refund, so it can never pay twice.
@@ -10,14 +16,18 @@
 //! so a sweep racing a notification, or two nodes sweeping, change state once.
 
 use crate::payments::{apply_payment, apply_refund, channel_ctx, charge_ref, refund_ref};
-use crate::state::AppState;
+use crate::state::{AppState, ServerSettings};
 use crate::ApiError;
 use std::time::Duration;
+use unicharge_channels::PaymentStatus;
 use unicharge_domain::{ChannelCode, Mode};
 use unicharge_store::ChargeRow;
 
 /// First channel query this long after a charge is created.
 pub const FIRST_QUERY_AFTER_SECS: i64 = 120;
+/// WeChat Pay's documents have the merchant query an unpaid micropay for
+/// about 30 s before reversing it; Alipay's the same for `alipay.trade.pay`.
+pub const DEFAULT_SCAN_DEADLINE_SECS: i64 = 30;
 /// A pending refund is retried once it is this old.
 pub const REFUND_RETRY_AFTER_SECS: i64 = 60;
 const BATCH: u64 = 100;
@@ -25,7 +35,31 @@ const BATCH: u64 = 100;
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct SweepReport {
     pub charges_queried: usize,
+    /// Scanned payments reversed at the channel and closed at the deadline.
+    pub charges_reversed: usize,
     pub refunds_retried: usize,
+}
+
+/// Payments where the merchant scans the buyer's code, which the channel
+/// settles within seconds or never.
+pub fn is_scan(channel: ChannelCode) -> bool {
+    matches!(channel, ChannelCode::WxPubScan | ChannelCode::AlipayScan)
+}
+
+/// Gap between queries of a pending scanned payment: a sixth of the
+/// deadline, between 1 and 5 seconds.
+fn scan_gap(deadline: i64) -> i64 {
+    (deadline / 6).clamp(1, 5)
+}
+
+/// When a new charge is first queried: a scanned payment within seconds,
+/// any other after [`FIRST_QUERY_AFTER_SECS`].
+pub fn first_query_at(settings: &ServerSettings, channel: ChannelCode, now: i64) -> i64 {
+    if is_scan(channel) {
+        now + scan_gap(settings.scan_deadline_secs).min(settings.scan_deadline_secs.max(1))
+    } else {
+        now + FIRST_QUERY_AFTER_SECS
+    }
 }
 
 /// When to ask next: half the charge's age, between 1 minute and 1 hour,
@@ -46,7 +80,9 @@ pub async fn sweep_once(state: &AppState, now: i64) -> Result<SweepReport, ApiEr
         }
         let fresh = state.store.get_charge_fresh(&c.id).await?;
         if let Some(f) = fresh.filter(|f| f.status == "pending") {
-            state.store.reschedule_charge_query(&f.id, next_query_at(&f, now)).await?;
+            let scan = ChannelCode::parse(&f.channel).is_ok_and(is_scan);
+            let next = if scan { scan_follow_up(state, &f, now, &mut report).await } else { next_query_at(&f, now) };
+            state.store.reschedule_charge_query(&f.id, next).await?;
         }
     }
     for r in state.store.pending_refunds(now - REFUND_RETRY_AFTER_SECS, BATCH).await? {
@@ -64,6 +100,42 @@ pub async fn sweep_once(state: &AppState, now: i64) -> Result<SweepReport, ApiEr
         }
     }
     Ok(report)
+}
+
+/// A scanned payment still unpaid after its query: asked again shortly
+/// until the deadline, then reversed at the channel and closed. A reversal
+/// that fails (WeChat's `recall=Y`, the channel unreachable) is tried again
+/// at the next gap, until the charge is an hour past its expiry. Returns
+/// when to query next, if ever.
+async fn scan_follow_up(state: &AppState, c: &ChargeRow, now: i64, report: &mut SweepReport) -> Option<i64> {
+    let deadline_secs = state.settings.scan_deadline_secs;
+    let deadline = c.created + deadline_secs;
+    let gap = scan_gap(deadline_secs);
+    if now < deadline {
+        return Some((now + gap).min(deadline));
+    }
+    match reverse_scan(state, c, now).await {
+        Ok(after) => {
+            report.charges_reversed += 1;
+            tracing::info!(charge = %c.id, status = %after.status, "sweep: unpaid scanned payment reversed at the deadline");
+            None
+        }
+        Err(e) => {
+            tracing::warn!(charge = %c.id, error = %e, "sweep: reversing an unpaid scanned payment failed; will retry");
+            next_query_at(c, now).map(|_| now + gap)
+        }
+    }
+}
+
+/// Reverses at the channel first (so the buyer can no longer pay), then
+/// closes through the same compare-and-set as a notification. A payment
+/// that lands in between was reversed (refunded) by the channel; the
+/// compare-and-set then finds the charge paid and logs it for an operator.
+async fn reverse_scan(state: &AppState, c: &ChargeRow, now: i64) -> Result<ChargeRow, ApiError> {
+    let channel = ChannelCode::parse(&c.channel).map_err(ApiError::internal)?;
+    let ctx = channel_ctx(state, &c.app_id, Mode::from_livemode(c.livemode), channel).await?;
+    state.channels.get(channel).close(&ctx, &charge_ref(c)?).await?;
+    apply_payment(state, c, PaymentStatus::Closed, now).await
 }
 
 pub(crate) async fn query_charge(state: &AppState, c: &ChargeRow, now: i64) -> Result<(), ApiError> {

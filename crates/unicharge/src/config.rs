@@ -19,6 +19,11 @@ pub struct Config {
     pub body_limit: usize,
     pub sandbox_time_scale: u32,
     pub sweep_interval_secs: u64,
+    /// How long creating a scanned payment (`wx_pub_scan`) may wait for the
+    /// buyer before answering `pending`.
+    pub scan_create_wait_ms: u64,
+    /// An unpaid scanned payment is reversed and closed this long after creation.
+    pub scan_deadline_secs: i64,
     pub webhook_timeout_secs: u64,
     /// How long a claimed delivery stays a node's before another may take it.
     pub webhook_lease_secs: u64,
@@ -55,6 +60,8 @@ struct FileConfig {
     body_limit: Option<usize>,
     sandbox_time_scale: Option<u32>,
     sweep_interval_secs: Option<u64>,
+    scan_create_wait_ms: Option<u64>,
+    scan_deadline_secs: Option<i64>,
     webhook_timeout_secs: Option<u64>,
     webhook_lease_secs: Option<u64>,
     webhook_schedule: Option<String>,
@@ -153,6 +160,21 @@ impl Config {
             parse_num(env, "sandbox_time_scale", fc.sandbox_time_scale, 1, "a whole number ≥ 1")?.max(1);
         let sweep_interval_secs =
             parse_num(env, "sweep_interval_secs", fc.sweep_interval_secs, 30, "whole seconds ≥ 1")?.max(1);
+        let scan_create_wait_ms = parse_num(
+            env,
+            "scan_create_wait_ms",
+            fc.scan_create_wait_ms,
+            default_scan_wait_ms(),
+            "whole milliseconds",
+        )?;
+        let scan_deadline_secs = parse_num(
+            env,
+            "scan_deadline_secs",
+            fc.scan_deadline_secs,
+            unicharge_server::sweep::DEFAULT_SCAN_DEADLINE_SECS,
+            "whole seconds ≥ 1",
+        )?
+        .max(1);
         let webhook_timeout_secs =
             parse_num(env, "webhook_timeout_secs", fc.webhook_timeout_secs, 10, "whole seconds ≥ 1")?.max(1);
         let webhook_lease_secs = parse_num(
@@ -176,7 +198,7 @@ impl Config {
         let webhook_allow_private =
             parse_num(env, "webhook_allow_private", fc.webhook_allow_private, false, "true or false")?;
         let webhook_concurrency =
-            parse_num(env, "webhook_concurrency", fc.webhook_concurrency, 64, "a whole number ≥ 1")?.max(1);
+            parse_num(env, "webhook_concurrency", fc.webhook_concurrency, 256, "a whole number ≥ 1")?.max(1);
         let webhook_breaker_failures =
             parse_num(env, "webhook_breaker_failures", fc.webhook_breaker_failures, 5, "a whole number ≥ 1")?.max(1);
         let node_id = pick(env, "node_id", fc.node_id)
@@ -204,6 +226,8 @@ impl Config {
             body_limit,
             sandbox_time_scale,
             sweep_interval_secs,
+            scan_create_wait_ms,
+            scan_deadline_secs,
             webhook_timeout_secs,
             webhook_lease_secs,
             webhook_schedule,
@@ -214,6 +238,10 @@ impl Config {
             log_format,
         })
     }
+}
+
+fn default_scan_wait_ms() -> u64 {
+    u64::try_from(unicharge_channels::wechat::DEFAULT_SCAN_WAIT.as_millis()).unwrap_or(u64::MAX)
 }
 
 fn url_ok(v: &str) -> Option<&str> {

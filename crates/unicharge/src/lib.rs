@@ -57,6 +57,7 @@ pub async fn build_state(cfg: &Config) -> anyhow::Result<AppState> {
         signature_tolerance_secs: cfg.signature_tolerance_secs,
         body_limit: cfg.body_limit,
         webhook_allow_private_live: cfg.webhook_allow_private,
+        scan_deadline_secs: cfg.scan_deadline_secs,
     };
     let platform = platform_key(&store, &sealer).await?;
     let alipay_key = sealed_rsa_key(&store, &sealer, "sandbox_alipay_rsa_key").await?;
@@ -68,17 +69,42 @@ pub async fn build_state(cfg: &Config) -> anyhow::Result<AppState> {
     let wechat_merchants = Arc::new(StoredWechatMerchants::new(store.clone(), sealer.clone()));
     // No certificate is given: the sandbox derives one from the key, the
     // same on every node.
+    // The sandbox's certificate authority issues each merchant's API
+    // certificate, which `secapi/*` requires over mutual TLS.
+    let wechat_ca = sealed_rsa_key(&store, &sealer, "sandbox_wechat_ca_key").await?;
     let wechat = WechatSandbox::new(&wechat_key, None, wechat_merchants.clone(), http.clone(), cfg.sandbox_time_scale)
         .context("the WeChat Pay sandbox key")?
-        .with_public_base_url(&cfg.public_url);
+        .with_public_base_url(&cfg.public_url)
+        .with_client_ca(&wechat_ca)
+        .context("the WeChat Pay sandbox CA")?;
+    let wechat = actix_web::web::Data::new(wechat);
+    let wechat_tls = wechat_secapi(&wechat)?;
     let sandboxes = Sandboxes {
         sandbox: actix_web::web::Data::new(sandbox),
         alipay: actix_web::web::Data::new(alipay),
         alipay_apps,
-        wechat: actix_web::web::Data::new(wechat),
+        wechat,
         wechat_merchants,
     };
-    Ok(AppState::new(store, Channels::new(http), sandboxes, sealer, hasher, settings, platform))
+    let options = unicharge_channels::ChannelOptions {
+        scan_wait: Duration::from_millis(cfg.scan_create_wait_ms),
+        wechat_sandbox_tls: Some(wechat_tls),
+    };
+    let channels = Channels::with_options(http, options);
+    Ok(AppState::new(store, channels, sandboxes, sealer, hasher, settings, platform))
+}
+
+/// Starts the WeChat Pay sandbox's `secapi/*` listener (mutual TLS) on a
+/// free loopback port of this node; test-mode adapters on this node send
+/// refunds and reversals there.
+fn wechat_secapi(
+    wechat: &actix_web::web::Data<WechatSandbox>,
+) -> anyhow::Result<unicharge_channels::wechat::SandboxTls> {
+    let listener = TcpListener::bind("127.0.0.1:0").context("binding the WeChat Pay sandbox's secapi listener")?;
+    let base = unicharge_sandboxes::wechat::serve_secapi(wechat.clone(), listener)
+        .context("starting the WeChat Pay sandbox's secapi listener")?;
+    let ca_pem = wechat.client_ca_pem().context("the WeChat Pay sandbox has no CA")?.to_owned();
+    Ok(unicharge_channels::wechat::SandboxTls { base, ca_pem })
 }
 
 /// The platform's RSA key for `X-Pingplusplus-Signature`.

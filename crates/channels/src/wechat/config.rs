@@ -77,6 +77,9 @@ pub struct V2Config {
     pub mch_id: String,
     pub appid: String,
     pub base: String,
+    /// Where `secapi/*` goes: `base`, except in test mode against the
+    /// built-in sandbox, whose mutual-TLS listener is a separate one.
+    pub secapi_base: String,
     pub api_key: SecretString,
     pub sign_type: SignType,
     /// A client presenting the merchant certificate, for `secapi/*`.
@@ -102,8 +105,25 @@ fn cfg_err(name: &str, e: impl std::fmt::Display) -> ChannelError {
     ChannelError::Config(format!("{name}: {e}"))
 }
 
+/// The built-in WeChat Pay sandbox's `secapi/*` listener (mutual TLS on
+/// loopback): its base URL and the CA its certificate chains to. Test-mode
+/// configurations without a `gateway` send refunds and reversals there.
+#[derive(Debug, Clone)]
+pub struct SandboxTls {
+    pub base: String,
+    pub ca_pem: String,
+}
+
 impl WechatConfig {
     pub fn load(ctx: &ChannelContext, cache: &ConfigCache) -> Result<Self, ChannelError> {
+        Self::load_with(ctx, cache, None)
+    }
+
+    pub fn load_with(
+        ctx: &ChannelContext,
+        cache: &ConfigCache,
+        sandbox_tls: Option<&SandboxTls>,
+    ) -> Result<Self, ChannelError> {
         let c = &ctx.config;
         let base = base_url(ctx)?;
         let mut material: Vec<String> = vec![base.clone()];
@@ -117,7 +137,7 @@ impl WechatConfig {
         }
         let cfg = match c.require_param("api_version")? {
             "v3" => WechatConfig::V3(Arc::new(load_v3(ctx, base, &digest)?)),
-            "v2" => WechatConfig::V2(Arc::new(load_v2(ctx, base)?)),
+            "v2" => WechatConfig::V2(Arc::new(load_v2(ctx, base, sandbox_tls)?)),
             other => return Err(ChannelError::Config(format!("api_version must be v3 or v2, not {other:?}"))),
         };
         if let Ok(mut m) = cache.entries.lock() {
@@ -168,8 +188,9 @@ fn load_v3(ctx: &ChannelContext, base: String, digest: &str) -> Result<V3Config,
     })
 }
 
-fn load_v2(ctx: &ChannelContext, base: String) -> Result<V2Config, ChannelError> {
+fn load_v2(ctx: &ChannelContext, base: String, sandbox_tls: Option<&SandboxTls>) -> Result<V2Config, ChannelError> {
     let c = &ctx.config;
+    let sandbox = sandbox_tls.filter(|_| ctx.mode == Mode::Test && c.param("gateway").is_none());
     let sign_type = match c.param("sign_type") {
         None | Some("MD5") => SignType::Md5,
         Some("HMAC-SHA256") => SignType::HmacSha256,
@@ -179,9 +200,15 @@ fn load_v2(ctx: &ChannelContext, base: String) -> Result<V2Config, ChannelError>
         (Some(cert), Some(key)) => {
             let pem = format!("{}\n{}\n", cert.trim(), key.trim());
             let identity = reqwest::Identity::from_pem(pem.as_bytes()).map_err(|e| cfg_err("client_cert", e))?;
-            let client =
-                reqwest::Client::builder().identity(identity).build().map_err(|e| cfg_err("client_cert", e))?;
-            Some(client)
+            // WeChat never redirects; following one could send the signed
+            // request elsewhere.
+            let mut builder = reqwest::Client::builder().identity(identity).redirect(reqwest::redirect::Policy::none());
+            if let Some(t) = sandbox {
+                // The sandbox's listener is certified by the sandbox CA only.
+                let ca = reqwest::Certificate::from_pem(t.ca_pem.as_bytes()).map_err(|e| cfg_err("sandbox CA", e))?;
+                builder = builder.tls_certs_only([ca]);
+            }
+            Some(builder.build().map_err(|e| cfg_err("client_cert", e))?)
         }
         (None, None) => None,
         _ => return Err(ChannelError::Config("set client_cert and client_key together".into())),
@@ -189,6 +216,7 @@ fn load_v2(ctx: &ChannelContext, base: String) -> Result<V2Config, ChannelError>
     Ok(V2Config {
         mch_id: either(ctx, "mch_id", "mchid")?.to_owned(),
         appid: c.require_param("appid")?.to_owned(),
+        secapi_base: sandbox.map_or_else(|| base.clone(), |t| t.base.trim_end_matches('/').to_owned()),
         base,
         api_key: SecretString::from(c.require_secret("api_key")?.to_owned()),
         sign_type,

@@ -29,7 +29,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use unicharge_domain::ChannelCode;
 
-pub use config::{ConfigCache, WechatConfig, LIVE_BASE, PARAMS};
+pub use config::{ConfigCache, SandboxTls, WechatConfig, LIVE_BASE, PARAMS};
 pub use v3::certs::CertStore;
 
 pub(crate) const TIMEOUT: Duration = Duration::from_secs(15);
@@ -66,6 +66,8 @@ pub struct Shared {
     pub certs: CertStore,
     pub micropay_polls: u32,
     pub micropay_wait: Duration,
+    /// The built-in sandbox's mutual-TLS `secapi` listener, in test mode.
+    pub sandbox_tls: Option<SandboxTls>,
 }
 
 #[derive(Clone)]
@@ -78,20 +80,44 @@ pub struct WechatProducts {
     pub pub_scan: Arc<WechatChannel>,
 }
 
+/// How long a `wx_pub_scan` create waits by default for a buyer who is
+/// entering a password before it answers `pending`.
+pub const DEFAULT_SCAN_WAIT: Duration = Duration::from_secs(4);
+
 impl WechatProducts {
-    /// Micropay is polled 6 times, 5 s apart: WeChat's documents suggest
-    /// querying for about 30 s while the buyer enters a password.
     pub fn new(http: reqwest::Client) -> Self {
-        Self::with_polling(http, 6, Duration::from_secs(5))
+        Self::with_scan_wait(http, DEFAULT_SCAN_WAIT)
+    }
+
+    /// WeChat's documents have the merchant query an open micropay for about
+    /// 30 s, then reverse it. A create must not hold the tenant's request
+    /// that long, so it queries twice within `wait` (at half of it and at its
+    /// end) and then answers `pending`; the server's query sweep does the
+    /// rest, reversal included (`crates/server/src/sweep.rs`). A zero `wait`
+    /// does not query at all.
+    pub fn with_scan_wait(http: reqwest::Client, wait: Duration) -> Self {
+        Self::with_options(http, wait, None)
+    }
+
+    /// As [`Self::with_scan_wait`], with the built-in sandbox's `secapi`
+    /// listener for test mode.
+    pub fn with_options(http: reqwest::Client, scan_wait: Duration, sandbox_tls: Option<SandboxTls>) -> Self {
+        let polls = if scan_wait.is_zero() { 0 } else { 2 };
+        Self::build(http, polls, scan_wait / 2, sandbox_tls)
     }
 
     pub fn with_polling(http: reqwest::Client, micropay_polls: u32, micropay_wait: Duration) -> Self {
+        Self::build(http, micropay_polls, micropay_wait, None)
+    }
+
+    fn build(http: reqwest::Client, polls: u32, wait: Duration, sandbox_tls: Option<SandboxTls>) -> Self {
         let shared = Arc::new(Shared {
             http,
             configs: ConfigCache::default(),
             certs: CertStore::default(),
-            micropay_polls,
-            micropay_wait,
+            micropay_polls: polls,
+            micropay_wait: wait,
+            sandbox_tls,
         });
         let make = |product| Arc::new(WechatChannel { product, shared: shared.clone() });
         Self {
@@ -112,7 +138,7 @@ pub struct WechatChannel {
 
 impl WechatChannel {
     pub fn config(&self, ctx: &ChannelContext) -> Result<WechatConfig, ChannelError> {
-        WechatConfig::load(ctx, &self.shared.configs)
+        WechatConfig::load_with(ctx, &self.shared.configs, self.shared.sandbox_tls.as_ref())
     }
 
     /// `parse_notify` at a given time, so published vectors with old

@@ -36,9 +36,13 @@
 //!   queries see SUCCESS and REFUND.SUCCESS is sent right after the answer
 //!   (sandbox choice: WeChat takes seconds to days);
 //! - unpaid trades never expire by themselves (sandbox choice);
-//! - `secapi/pay/refund` and `secapi/pay/reverse` need a client certificate
-//!   at WeChat; the sandbox listens on plain loopback HTTP and accepts them
-//!   without one (sandbox choice);
+//! - `secapi/pay/refund` and `secapi/pay/reverse` need the merchant's API
+//!   certificate over mutual TLS: with a client CA configured
+//!   ([`WechatSandbox::with_client_ca`]) they are served only by the TLS
+//!   listener of [`serve_secapi`], which requires a certificate the CA issued
+//!   ([`WechatSandbox::issue_merchant_certificate`]) naming the request's
+//!   `mch_id` (CN) and the merchant's serial; the plain listener answers
+//!   them `return_code=FAIL`. Without a CA (unit tests) they are unchecked;
 //! - Cancel at the cashier closes the trade (sandbox choice: at WeChat the
 //!   buyer just leaves and the trade stays NOTPAY); no notification is sent;
 //! - micropay answers by auth code, see [`AUTH_CODE_PAID`],
@@ -48,10 +52,12 @@ mod biz;
 mod cashier;
 mod cipher;
 mod clock;
+mod mtls;
 mod notify;
 mod page;
 mod platform;
 mod routes;
+mod secapi;
 mod trades;
 mod v2;
 mod v2_methods;
@@ -61,8 +67,10 @@ pub mod xml;
 
 pub use cipher::{aes_256_ecb_encrypt, aes_256_gcm_encrypt, v2_sign, SignType};
 pub use clock::{format_compact, format_rfc3339};
+pub use mtls::ClientIdentity;
 pub use platform::PlatformError;
 pub use routes::configure;
+pub use secapi::{serve_secapi, SecapiError};
 pub use v3_auth::TIMESTAMP_WINDOW_SECS;
 
 use crate::{Notifier, RetrySchedule};
@@ -153,6 +161,8 @@ pub struct WechatSandbox {
     /// v2: an XML answer whose return_code is SUCCESS.
     notifier_v2: Notifier,
     public_base: Option<String>,
+    /// Issues merchant API certificates and gates `secapi/*`.
+    pub(crate) client_ca: Option<Arc<mtls::ClientCa>>,
 }
 
 impl WechatSandbox {
@@ -182,7 +192,35 @@ impl WechatSandbox {
             notifier_v3: Notifier::with_ack_check(http.clone(), schedule.clone(), v3_ack),
             notifier_v2: Notifier::with_ack_check(http, schedule, v2_ack),
             public_base: None,
+            client_ca: None,
         })
+    }
+
+    /// Plays WeChat Pay's certificate authority with `ca_private_key_pem`
+    /// (kept like the platform key; the CA certificate is derived from it,
+    /// the same on every node). From then on `secapi/*` needs mutual TLS.
+    pub fn with_client_ca(mut self, ca_private_key_pem: &SecretString) -> Result<Self, PlatformError> {
+        self.client_ca = Some(Arc::new(mtls::ClientCa::new(ca_private_key_pem)?));
+        Ok(self)
+    }
+
+    /// The CA certificate (PEM) the `secapi` listener's certificate chains
+    /// to, for clients to trust; None without a CA.
+    pub fn client_ca_pem(&self) -> Option<&str> {
+        self.client_ca.as_deref().map(mtls::ClientCa::certificate_pem)
+    }
+
+    /// The merchant API certificate (`apiclient_cert.pem`) for `mchid` over
+    /// its API key, serial `serial_hex`: what the merchant presents on
+    /// `secapi/*`.
+    pub fn issue_merchant_certificate(
+        &self,
+        mchid: &str,
+        serial_hex: &str,
+        merchant_private_key_pem: &str,
+    ) -> Result<String, PlatformError> {
+        let ca = self.client_ca.as_deref().ok_or_else(|| PlatformError::Certificate("no client CA".into()))?;
+        ca.issue_merchant_certificate(mchid, serial_hex, merchant_private_key_pem)
     }
 
     /// The origin (`https://host[:port]`) put into h5_url/mweb_url. Without

@@ -18,8 +18,8 @@ pub enum PlatformError {
 
 /// Validity of the built certificate: fixed, so every node builds the same
 /// bytes (RSA PKCS#1 v1.5 signing is deterministic).
-const NOT_BEFORE: (i32, u8, u8) = (2024, 1, 1);
-const NOT_AFTER: (i32, u8, u8) = (2034, 1, 1);
+pub(super) const NOT_BEFORE: (i32, u8, u8) = (2024, 1, 1);
+pub(super) const NOT_AFTER: (i32, u8, u8) = (2034, 1, 1);
 
 pub struct Platform {
     pub signer: RsaSigner,
@@ -85,7 +85,7 @@ fn cert_err(e: impl std::fmt::Display) -> PlatformError {
 }
 
 /// PKCS#8 DER of a PKCS#8 or PKCS#1 PEM (rcgen takes PKCS#8 only).
-fn pkcs8_der(text: &str) -> Result<Vec<u8>, PlatformError> {
+pub(super) fn pkcs8_der(text: &str) -> Result<Vec<u8>, PlatformError> {
     let p = pem::parse(text.trim()).map_err(|_| RsaKeyError::Unparseable)?;
     let pair = match p.tag() {
         "PRIVATE KEY" => RsaKeyPair::from_pkcs8(p.contents()),

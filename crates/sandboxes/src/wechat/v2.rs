@@ -49,17 +49,23 @@ impl V2Call {
     }
 }
 
-fn fail(msg: &str) -> HttpResponse {
-    xml_response(xml::write([("return_code", "FAIL"), ("return_msg", msg)]))
+/// A protocol-level refusal: `return_code=FAIL`, unsigned.
+pub fn fail(msg: &str) -> String {
+    xml::write([("return_code", "FAIL"), ("return_msg", msg)])
 }
 
-fn xml_response(body: String) -> HttpResponse {
+pub fn xml_response(body: String) -> HttpResponse {
     // WeChat answers v2 calls with HTTP 200 whatever the verdict.
     HttpResponse::Ok().content_type("text/xml; charset=utf-8").body(body)
 }
 
 /// Parses and authenticates; `Err` is the answer to send.
 pub async fn authenticate(sb: &WechatSandbox, body: &[u8]) -> Result<V2Call, HttpResponse> {
+    authenticate_xml(sb, body).await.map_err(xml_response)
+}
+
+/// As [`authenticate`], the refusal as the XML document.
+pub async fn authenticate_xml(sb: &WechatSandbox, body: &[u8]) -> Result<V2Call, String> {
     if body.is_empty() {
         return Err(fail("post数据为空"));
     }
@@ -97,6 +103,11 @@ pub async fn authenticate(sb: &WechatSandbox, body: &[u8]) -> Result<V2Call, Htt
 
 /// A signed answer: the common fields, `result_code`, and `extra`.
 pub fn answer(call: &V2Call, result: Result<Vec<(Cow<'static, str>, String)>, Biz>) -> HttpResponse {
+    xml_response(answer_xml(call, result))
+}
+
+/// As [`answer`], the XML document.
+pub fn answer_xml(call: &V2Call, result: Result<Vec<(Cow<'static, str>, String)>, Biz>) -> String {
     let mut f: Vec<(Cow<'static, str>, String)> = vec![
         ("return_code".into(), "SUCCESS".into()),
         ("return_msg".into(), "OK".into()),
@@ -122,5 +133,5 @@ pub fn answer(call: &V2Call, result: Result<Vec<(Cow<'static, str>, String)>, Bi
     let key = call.merchant.api_key.expose_secret();
     let sign = v2_sign(call.sign_type, f.iter().map(|(k, v)| (k.as_ref(), v.as_str())), key);
     f.push(("sign".into(), sign));
-    xml_response(xml::write(f.iter().map(|(k, v)| (k.as_ref(), v.as_str()))))
+    xml::write(f.iter().map(|(k, v)| (k.as_ref(), v.as_str())))
 }

@@ -1,9 +1,10 @@
 //! APIv2 methods over the shared ledger.
 
 use super::biz::Biz;
+use super::mtls::ClientIdentity;
 use super::notify::Event;
 use super::trades::{Api, Key, Refund, State, Trade, TradeType};
-use super::v2::{answer, authenticate, V2Call};
+use super::v2::{answer, answer_xml, authenticate, authenticate_xml, fail, xml_response, V2Call};
 use super::v3::{code_url, h5_url};
 use super::{clock, format_compact, random_alnum, WechatSandbox};
 use crate::alipay::format_gmt8;
@@ -28,7 +29,25 @@ pub enum Method {
     RefundQuery,
 }
 
+impl Method {
+    /// `secapi/*`: WeChat Pay serves these over mutual TLS only.
+    pub fn needs_client_certificate(self) -> bool {
+        matches!(self, Method::Reverse | Method::Refund)
+    }
+}
+
+/// What WeChat Pay answers a `secapi/*` call without the merchant's
+/// certificate (sandbox wording).
+const NO_CERTIFICATE: &str = "证书错误：请使用商户API证书（双向TLS）调用secapi接口";
+const OTHER_CERTIFICATE: &str = "证书错误：商户API证书与mch_id不匹配";
+
 pub async fn dispatch(sb: web::Data<WechatSandbox>, req: HttpRequest, body: web::Bytes, m: Method) -> HttpResponse {
+    // Plain HTTP carries no client certificate. A sandbox built without a
+    // CA (unit tests of other methods) leaves secapi unchecked.
+    if m.needs_client_certificate() && sb.client_ca.is_some() {
+        tracing::info!(path = %req.path(), "sandbox WeChat refused secapi without a client certificate");
+        return xml_response(fail(NO_CERTIFICATE));
+    }
     let call = match authenticate(&sb, &body).await {
         Ok(c) => c,
         Err(res) => return res,
@@ -43,6 +62,26 @@ pub async fn dispatch(sb: web::Data<WechatSandbox>, req: HttpRequest, body: web:
         Method::RefundQuery => refund_query(&sb, &call),
     };
     answer(&call, out)
+}
+
+/// A `secapi/*` call that came over mutual TLS with a certificate the
+/// sandbox CA issued (`client`); it must be the API certificate of the
+/// request's `mch_id`. Returns the XML answer.
+pub async fn secapi_call(sb: &web::Data<WechatSandbox>, body: &[u8], m: Method, client: &ClientIdentity) -> String {
+    let call = match authenticate_xml(sb, body).await {
+        Ok(c) => c,
+        Err(xml) => return xml,
+    };
+    if !client.is_merchant(call.mchid(), &call.merchant.merchant_serial_no) {
+        tracing::info!(mchid = call.mchid(), client = ?client, "sandbox WeChat refused another merchant's certificate");
+        return fail(OTHER_CERTIFICATE);
+    }
+    let out = match m {
+        Method::Reverse => reverse(sb, &call),
+        Method::Refund => refund(sb, &call),
+        _ => Err(Biz::Param("not a secapi method".into())),
+    };
+    answer_xml(&call, out)
 }
 
 fn new_trade(call: &V2Call, kind: TradeType, now: i64) -> Result<Trade, Biz> {

@@ -105,8 +105,8 @@ async fn create_charge(
         created: now,
         time_expire: nc.time_expire,
         // Notifications can be lost: if none has settled the charge by then,
-        // the sweeper asks the channel.
-        next_query_at: Some(now + crate::sweep::FIRST_QUERY_AFTER_SECS),
+        // the sweeper asks the channel (a scanned payment within seconds).
+        next_query_at: Some(crate::sweep::first_query_at(&state.settings, nc.channel, now)),
     };
     match state.store.insert_charge(&row).await? {
         Some(stored) => {

@@ -2,11 +2,15 @@
 //!
 //! WeChat's rules: SUCCESS is paid. USERPAYING (the buyer is entering a
 //! password), SYSTEMERROR and BANKERROR leave the outcome open, so the
-//! order is queried a few times; if it is still open the charge stays
-//! pending for the query sweep. A payment that definitely failed after the
-//! order was created is reversed (`secapi/pay/reverse`), so it cannot
-//! complete later. Any other refusal (bad or expired code, balance) means
-//! nothing was charged.
+//! order is queried; WeChat has the merchant query for about 30 s and then
+//! reverse it. The create only queries within a short budget
+//! (`Shared::micropay_polls` × `micropay_wait`, a few seconds) so the
+//! tenant's request is not held; if the order is still open the charge is
+//! stored pending and the server's query sweep keeps querying, then
+//! reverses it at the deadline. A payment that definitely failed after the
+//! order was created is reversed (`secapi/pay/reverse`) at once, so it
+//! cannot complete later. Any other refusal (bad or expired code, balance)
+//! means nothing was charged.
 
 use super::wire::{self, business_error, err_code, is_success};
 use super::{call, ops, V2Config};

@@ -63,8 +63,9 @@ pub async fn call(
         &sh.http
     };
     let body = signed_request(cfg, fields, &nonce());
+    let base = if secure { &cfg.secapi_base } else { &cfg.base };
     let resp = client
-        .post(format!("{}{path}", cfg.base))
+        .post(format!("{base}{path}"))
         .header("content-type", "text/xml; charset=utf-8")
         .body(body)
         .timeout(TIMEOUT)
