@@ -50,9 +50,12 @@ async fn webhook_endpoints_crud() {
     let app = spawn().await;
     let t = tenant_user(&app, &app.tenant.id).await;
     let base = format!("/admin/api/apps/{}/webhook_endpoints", app.tenant.app);
-    let ep = t.post_ok(&format!("{base}?mode=test"), &json!({"url": "http://127.0.0.1:9/hook"})).await;
+    let ep = t
+        .post_ok(&format!("{base}?mode=test"), &json!({"url": "http://127.0.0.1:9/hook", "pingpp_signature": false}))
+        .await;
     let id = ep["id"].as_str().expect("id").to_owned();
     assert_eq!(ep["livemode"], false);
+    assert_eq!(ep["pingpp_signature"], false);
     assert!(ep["secret"].is_string());
     let list = t.get_ok(&format!("{base}?mode=test")).await;
     assert_eq!(list["data"][0]["id"], id.as_str());
@@ -184,4 +187,19 @@ async fn the_cli_creates_operators_and_tenant_users() {
         json: false,
     };
     assert!(run_user(&app.state, bad).await.is_err(), "an unknown tenant is refused");
+}
+
+#[tokio::test]
+async fn the_first_start_creates_one_operator_with_a_generated_password() {
+    use secrecy::ExposeSecret;
+    use unicharge_server::admin::users::first_operator;
+    let app = spawn().await;
+    let first = first_operator(&app.state, "admin@localhost").await.expect("first").expect("created");
+    assert_eq!(first.row.role, "operator");
+    let password = first.generated_password.as_ref().expect("generated").expose_secret().to_owned();
+    assert!(password.len() >= 20);
+    let r = login_raw(&app, "admin@localhost", &password).await;
+    assert_eq!(r.status(), 200);
+    // A second start (or a second node) creates nothing and prints nothing.
+    assert!(first_operator(&app.state, "admin@localhost").await.expect("second").is_none());
 }

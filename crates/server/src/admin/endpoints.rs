@@ -5,7 +5,7 @@ use super::error::AdminResult;
 use super::scope::{owned_app, Params};
 use super::session::Admin;
 use crate::body::{parse_object, read_limited};
-use crate::routes::webhooks::{apply_update, render, rotate};
+use crate::routes::webhooks::{apply_update, checked_bool, render, rotate};
 use crate::state::AppState;
 use crate::ApiError;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -50,8 +50,17 @@ pub async fn create(
     let f = parse_object(&req, &body)?;
     let description = f.get("description").and_then(Value::as_str).map(str::to_owned);
     let live = p.mode()?.is_live();
-    let (row, secret) =
-        crate::ops::create_endpoint(&state, &app.id, live, f.get("url"), f.get("enabled_events"), description).await?;
+    let pingpp_signature = checked_bool("pingpp_signature", f.get("pingpp_signature"))?.unwrap_or(true);
+    let (row, secret) = crate::ops::create_endpoint_with(
+        &state,
+        &app.id,
+        live,
+        f.get("url"),
+        f.get("enabled_events"),
+        description,
+        pingpp_signature,
+    )
+    .await?;
     tracing::info!(endpoint = %row.id, user = %who.user.id, "webhook endpoint created from the dashboard");
     Ok(HttpResponse::Ok().json(render(&row, Some(&secret))))
 }

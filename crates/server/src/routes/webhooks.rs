@@ -150,7 +150,7 @@ pub async fn update(
 
 /// A boolean parameter: JSON `true`/`false`, or the strings form bodies
 /// carry. Absent or null: `None`.
-fn checked_bool(param: &'static str, v: Option<&Value>) -> Result<Option<bool>, ApiError> {
+pub(crate) fn checked_bool(param: &'static str, v: Option<&Value>) -> Result<Option<bool>, ApiError> {
     match v {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Bool(b)) => Ok(Some(*b)),
