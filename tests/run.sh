@@ -89,5 +89,8 @@ step "webhooks: 3 nodes on PostgreSQL and Redis, 2,000 charges, one node SIGKILL
 python3 tests/cluster/kill_test.py --bin "$UNICHARGE_BIN" --pg-admin "$PG_ADMIN_URL" \
   --redis redis://127.0.0.1:6379 --charges 2000
 
+step "dashboard in headless Chromium (playwright-core): sign in, pay, refund, webhooks, tenant isolation"
+bash tests/browser/run.sh
+
 drop_old_test_databases
 step "all checks passed"

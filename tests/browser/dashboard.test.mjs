@@ -6,6 +6,7 @@
 // another tenant's charge.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { chromium } from "playwright-core";
 import { BASE, adminApi, createCharge, getCharge, readTenant, startReceiver, waitFor } from "./lib.mjs";
 import { takeScreenshots } from "./screenshots.mjs";
@@ -167,6 +168,49 @@ test("webhook deliveries show the receiver's answer, and a delivery is resent", 
 
   await page.goto(`${BASE}/dashboard/events`);
   await waitText(page.locator(`tr[data-id="${eventId}"]`), /charge\.succeeded[\s\S]*delivered/);
+});
+
+test("the charge list exports the current filter as CSV", async () => {
+  await page.goto(`${BASE}/dashboard/charges?q=${charge.id}`);
+  await page.locator(`tr[data-id="${charge.id}"]`).waitFor();
+  assert.equal(await page.locator("tr[data-id^='ch_']").count(), 1, "the id search finds exactly that charge");
+  const [download] = await Promise.all([page.waitForEvent("download"), page.getByTestId("export-csv").click()]);
+  const path = await download.path();
+  const csv = readFileSync(path, "utf8").trim().split(/\r?\n/);
+  assert.match(csv[0], /^id,order_no,app,channel,status,amount,amount_refunded,currency,created/);
+  assert.equal(csv.length, 2, `one row for the filter, got: ${csv.join(" | ")}`);
+  assert.ok(csv[1].startsWith(`${charge.id},${charge.order_no},`), csv[1]);
+  assert.match(csv[1], /,refunded,1990,1250,cny,/);
+});
+
+test("the test/live toggle keeps test data out of live mode", async () => {
+  await page.goto(`${BASE}/dashboard/charges`);
+  await page.locator(`tr[data-id="${charge.id}"]`).waitFor();
+  await page.getByRole("button", { name: "Live" }).click();
+  await waitText(page.getByTestId("empty"), /No live charges yet/);
+  assert.equal(await page.locator(`tr[data-id="${charge.id}"]`).count(), 0);
+  await page.getByRole("button", { name: "Test" }).click();
+  await page.locator(`tr[data-id="${charge.id}"]`).waitFor();
+});
+
+test("the sandbox page fails a pending charge; a phone-sized screen gets a menu", async () => {
+  const other = await createCharge(A.testKey, A.app, { order_no: `SB${Date.now()}`, amount: 500, subject: "Sample" });
+  await page.goto(`${BASE}/dashboard/sandbox`);
+  const row = page.locator(`tr[data-id="${other.id}"]`);
+  await row.getByRole("button", { name: "Fail" }).click();
+  await row.waitFor({ state: "detached" });
+  await waitFor("the charge to fail", async () => (await adminApi(ctx, "GET", `/charges/${other.id}`)).json?.charge?.status === "failed");
+
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(`${BASE}/dashboard/charges/${other.id}`);
+  await waitText(page.getByTestId("charge-status"), /failed/);
+  const nav = page.getByRole("navigation", { name: "Main" });
+  const folded = await nav.boundingBox();
+  assert.ok(folded && folded.x + folded.width <= 1, `the sidebar is folded away on a phone: ${JSON.stringify(folded)}`);
+  await page.getByRole("button", { name: "Open navigation" }).click();
+  await nav.getByRole("link", { name: "Refunds" }).click();
+  await page.getByRole("heading", { name: "Refunds" }).waitFor();
+  await page.setViewportSize(LAPTOP);
 });
 
 test("a tenant user cannot open another tenant's charge by URL or API", async () => {

@@ -66,7 +66,7 @@ function ChannelCard(props: { base: string; config: ChannelConfig; onSaved: () =
           !editing && (
             <KV
               rows={[
-                ...Object.entries(c.params).map(([k, v]): [string, ComponentChildren] => [k, <span class="mono">{v}</span>]),
+                ...Object.entries(c.params).map(([k, v]): [string, ComponentChildren] => [k, <ParamValue value={String(v)} />]),
                 ...Object.entries(c.secrets).map(([k, s]): [string, ComponentChildren] => [
                   k,
                   s.set ? (
@@ -94,6 +94,21 @@ function ChannelCard(props: { base: string; config: ChannelConfig; onSaved: () =
         )}
       </div>
     </Panel>
+  );
+}
+
+/** A public key or certificate is long: show its start, expand on demand. */
+function ParamValue(props: { value: string }) {
+  const v = props.value;
+  if (v.length <= 72) return <span class="mono">{v}</span>;
+  const head = v.replace(/-----BEGIN [A-Z ]+-----/, "").trim().slice(0, 32);
+  return (
+    <details>
+      <summary class="mono">
+        {head}… <span class="muted">({v.length} characters)</span>
+      </summary>
+      <pre class="mono">{v}</pre>
+    </details>
   );
 }
 

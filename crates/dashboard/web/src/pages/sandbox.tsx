@@ -60,6 +60,7 @@ export function Sandbox() {
                 <tr>
                   <th>Amount</th>
                   <th>Order</th>
+                  <th class="hide-sm">App</th>
                   <th class="hide-sm">Status</th>
                   <th class="hide-sm">Created</th>
                   <th class="right">Payer's choice</th>
@@ -73,6 +74,7 @@ export function Sandbox() {
                       <Link href={`/charges/${c.id}`}>{c.order_no}</Link>
                       <div class="muted">{c.subject}</div>
                     </td>
+                    <td class="hide-sm">{c.app_name ?? c.app}</td>
                     <td class="hide-sm">
                       <Status status={c.status} />
                     </td>
