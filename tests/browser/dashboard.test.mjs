@@ -251,6 +251,30 @@ test("a tenant user cannot open another tenant's charge by URL or API", async ()
   }
 });
 
+test("the Content-Security-Policy stops a script injected into the page", async () => {
+  // Not watched: the violation below is the point of this test.
+  const p = await ctx.newPage();
+  const violations = [];
+  p.on("console", (m) => {
+    if (/Content Security Policy/.test(m.text())) violations.push(m.text());
+  });
+  try {
+    const resp = await p.goto(`${BASE}/dashboard/`);
+    assert.match(resp.headers()["content-security-policy"] ?? "", /script-src 'self'/);
+    await p.getByRole("heading", { name: "Overview" }).waitFor();
+    const ran = await p.evaluate(() => {
+      const s = document.createElement("script");
+      s.textContent = "window.__injected = true";
+      document.head.appendChild(s);
+      return window.__injected === true;
+    });
+    assert.equal(ran, false, "an inline script added to the page must not run");
+    await waitFor("Chromium to report the CSP violation", () => violations.length > 0, 5000);
+  } finally {
+    await p.close();
+  }
+});
+
 test("screenshots of every main page", { skip: !SHOTS && "run with --screenshots to regenerate docs/screenshots" }, async () => {
   await takeScreenshots({ browser, ctx, dir: SHOTS, tenantA: A, chargeId: charge.id, watch });
 });
