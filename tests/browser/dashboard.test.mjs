@@ -213,6 +213,33 @@ test("the sandbox page fails a pending charge; a phone-sized screen gets a menu"
   await page.setViewportSize(LAPTOP);
 });
 
+test("an API key is created (secret shown once), works on /v1, and stops working when revoked", async () => {
+  await page.goto(`${BASE}/dashboard/keys?tenant=${A.tenant}`);
+  await page.getByTestId("keys-table").waitFor();
+  await page.getByTestId("key-create").click();
+  const secret = (await page.getByTestId("key-secret").innerText()).trim();
+  assert.match(secret, /^sk_test_[A-Za-z0-9]+$/);
+  await page.getByRole("button", { name: "I have saved it" }).click();
+  assert.equal((await page.content()).includes(secret), false, "the secret is gone from the page once closed");
+  const probe = () => fetch(`${BASE}/v1/charges/${charge.id}`, { headers: { Authorization: `Bearer ${secret}` } }).then((r) => r.status);
+  assert.equal(await probe(), 200, "the new key works");
+
+  const rows = page.locator('[data-testid="keys-table"] tbody tr');
+  const fresh = rows.filter({ hasText: secret.slice(0, 12) }).filter({ hasText: "active" });
+  page.once("dialog", (d) => d.accept());
+  await fresh.getByRole("button", { name: "Revoke" }).click();
+  await waitText(rows.filter({ hasText: secret.slice(0, 12) }), /revoked/);
+  assert.equal(await probe(), 401, "the revoked key is refused at once on this node");
+});
+
+test("channel keys are shown masked, never in full", async () => {
+  await page.goto(`${BASE}/dashboard/apps/${A.app}/channels`);
+  await page.locator('[data-testid="channel"][data-channel="alipay"]').waitFor();
+  assert.ok((await page.getByTestId("masked-secret").count()) >= 3, "secret parameters are listed as set, with a fingerprint");
+  const html = await page.content();
+  assert.equal(/PRIVATE KEY/.test(html), false, "no private key reaches the page");
+});
+
 test("a tenant user cannot open another tenant's charge by URL or API", async () => {
   const email = "clerk@harbor-books.test";
   const password = "harbor-books-password-1";
