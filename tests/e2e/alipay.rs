@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use unicharge_tests::*;
 
-use crate::channel_support::{charge_state, create};
+use crate::channel_support::{buyer_post, charge_state, create, post_notify};
 
 fn vector(name: &str) -> String {
     crate::channel_support::vector("alipay", name)
@@ -19,15 +19,9 @@ async fn scan_and_pay(app: &TestApp, qr: &str) -> Value {
     let trade: Value =
         app.http.get(qr).header("accept", "application/json").send().await.expect("scan").json().await.expect("json");
     let trade_no = trade["trade_no"].as_str().expect("trade_no");
-    let r = app
-        .http
-        .post(app.url(&format!("/sandbox/alipay/cashier/{trade_no}/pay")))
-        .header("accept", "application/json")
-        .send()
-        .await
-        .expect("pay");
-    assert_eq!(r.status(), 200, "cashier pay");
-    r.json().await.expect("json")
+    let (status, paid) = buyer_post(app, &app.url(&format!("/sandbox/alipay/cashier/{trade_no}/pay"))).await;
+    assert_eq!(status, 200, "cashier pay: {paid}");
+    paid
 }
 
 #[tokio::test]
@@ -182,16 +176,7 @@ fn sign_with(fields: &mut BTreeMap<String, String>, key_pem: &str) {
 }
 
 async fn post_notice(app: &TestApp, channel: &str, body: String) -> String {
-    app.http
-        .post(app.url(&format!("/notify/{channel}/{}/test", app.tenant.app)))
-        .header("content-type", "application/x-www-form-urlencoded; charset=utf-8")
-        .body(body)
-        .send()
-        .await
-        .expect("notify")
-        .text()
-        .await
-        .expect("text")
+    post_notify(app, channel, "application/x-www-form-urlencoded; charset=utf-8", body).await
 }
 
 fn form(f: &BTreeMap<String, String>) -> String {

@@ -20,15 +20,7 @@ pub struct Merchant {
 }
 
 pub async fn merchant(app: &TestApp, app_id: &str) -> Merchant {
-    let cfg = unicharge_server::channel_settings::load(
-        &app.state,
-        app_id,
-        unicharge_domain::Mode::Test,
-        unicharge_domain::ChannelCode::WxPubQr,
-    )
-    .await
-    .expect("load")
-    .expect("a new app has a test-mode wx configuration");
+    let cfg = stored_config(app, app_id, unicharge_domain::ChannelCode::Wx).await;
     assert_eq!(cfg.param("api_version"), Some("v3"));
     let secret = |n: &str| cfg.require_secret(n).expect(n).to_owned();
     Merchant {
@@ -40,7 +32,7 @@ pub async fn merchant(app: &TestApp, app_id: &str) -> Merchant {
     }
 }
 
-pub use crate::channel_support::{charge_state, create};
+pub use crate::channel_support::{buyer_post, charge_state, create, stored_config};
 
 pub fn vector(name: &str) -> String {
     crate::channel_support::vector("wechat", name)
@@ -69,15 +61,7 @@ pub async fn provisioned_client_cert(app: &TestApp) -> String {
 }
 
 pub async fn put_wx(app: &TestApp, params: Value) {
-    let r = app
-        .http
-        .put(app.url(&format!("/v1/apps/{}/channels/wx", app.tenant.app)))
-        .bearer_auth(&app.tenant.test_key)
-        .json(&json!({"params": params, "enabled": true}))
-        .send()
-        .await
-        .expect("put");
-    assert_eq!(r.status(), 200, "configure wx v2: {}", r.text().await.unwrap_or_default());
+    crate::channel_support::put_channel(app, "wx", params).await;
 }
 
 /// The charge is still unpaid and has no events.
@@ -101,15 +85,9 @@ pub async fn scan_and_pay(app: &TestApp, code_url: &str) -> Value {
     let trade: Value = r.json().await.expect("json");
     assert_eq!(trade["trade_state"], "NOTPAY", "{trade}");
     let prepay_id = trade["prepay_id"].as_str().expect("prepay_id");
-    let r = app
-        .http
-        .post(app.url(&format!("/sandbox/wechat/cashier/{prepay_id}/pay")))
-        .header("accept", "application/json")
-        .send()
-        .await
-        .expect("pay");
-    assert_eq!(r.status(), 200, "cashier pay");
-    r.json().await.expect("json")
+    let (status, paid) = buyer_post(app, &app.url(&format!("/sandbox/wechat/cashier/{prepay_id}/pay"))).await;
+    assert_eq!(status, 200, "cashier pay: {paid}");
+    paid
 }
 
 /// Refunds are answered as accepted; the refund notification settles them.

@@ -3,7 +3,7 @@
 //! each provisioned merchant one, and the sandbox's `secapi` listener
 //! accepts only certificates that CA issued, naming the request's merchant.
 
-use crate::wechat::{create, merchant, provisioned_client_cert, put_wx, scan_and_pay, use_v2, Merchant};
+use crate::wechat::{create, merchant, provisioned_client_cert, put_wx, scan_and_pay, stored_config, use_v2, Merchant};
 use serde_json::{json, Value};
 use unicharge_tests::*;
 
@@ -49,15 +49,7 @@ async fn wechat_v2_refund_needs_the_merchants_own_certificate() {
     // Another merchant's certificate (a genuine one, for another app): the
     // handshake succeeds, WeChat Pay refuses the call; nothing is refunded.
     let other = app.new_tenant("Other").await;
-    let theirs = unicharge_server::channel_settings::load(
-        &app.state,
-        &other.app,
-        unicharge_domain::Mode::Test,
-        unicharge_domain::ChannelCode::Wx,
-    )
-    .await
-    .expect("load")
-    .expect("config");
+    let theirs = stored_config(&app, &other.app, unicharge_domain::ChannelCode::Wx).await;
     let (their_cert, their_key) = (
         theirs.param("client_cert").expect("client_cert").to_owned(),
         theirs.require_secret("client_key").expect("client_key").to_owned(),
@@ -88,15 +80,7 @@ async fn wechat_v2_refund_needs_the_merchants_own_certificate() {
     // No certificate at all (the tenant clears the stored key with an empty
     // value): nothing is sent.
     put_wx(&app, v2_params(&m, None, Some(String::new()))).await;
-    let stored = unicharge_server::channel_settings::load(
-        &app.state,
-        &app.tenant.app,
-        unicharge_domain::Mode::Test,
-        unicharge_domain::ChannelCode::Wx,
-    )
-    .await
-    .expect("load")
-    .expect("config");
+    let stored = stored_config(&app, &app.tenant.app, unicharge_domain::ChannelCode::Wx).await;
     assert!(stored.param("client_cert").is_none() && stored.require_secret("client_key").is_err());
     let id = paid_v2_charge(&app).await;
     let (status, r) = refund(&app, &id).await;

@@ -174,27 +174,11 @@ async fn wechat_v3_public_key_mode_verifies_with_the_configured_key() {
     let c = create(&app, "wx_pub_qr", 500, json!({})).await;
     let (id, order_no) = (c["id"].as_str().expect("id"), c["order_no"].as_str().expect("order_no"));
     let key_id = "PUB_KEY_ID_0114232134912410000000000000";
-    let cfg = unicharge_server::channel_settings::load(
-        &app.state,
-        &app.tenant.app,
-        unicharge_domain::Mode::Test,
-        unicharge_domain::ChannelCode::Wx,
-    )
-    .await
-    .expect("load")
-    .expect("cfg");
+    let cfg = crate::channel_support::stored_config(&app, &app.tenant.app, unicharge_domain::ChannelCode::Wx).await;
     let params = json!({"api_version": "v3", "mchid": m.mchid, "appid": m.appid, "merchant_private_key": m.merchant_key,
         "merchant_serial_no": cfg.param("merchant_serial_no").expect("serial"), "apiv3_key": m.apiv3_key,
         "platform_public_key": vector("test-platform_public.pem"), "platform_public_key_id": key_id});
-    let r = app
-        .http
-        .put(app.url(&format!("/v1/apps/{}/channels/wx_pub_qr", app.tenant.app)))
-        .bearer_auth(&app.tenant.test_key)
-        .json(&json!({"params": params, "enabled": true}))
-        .send()
-        .await
-        .expect("put");
-    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap_or_default());
+    crate::channel_support::put_channel(&app, "wx_pub_qr", params).await;
 
     let platform = RsaSigner::parse(&vector("test-platform_private_pkcs8.pem")).expect("key");
     let body = encrypted_body(&m.apiv3_key, &transaction(&m, order_no, 500));

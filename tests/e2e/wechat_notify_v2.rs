@@ -48,16 +48,7 @@ fn set(f: &mut [(&'static str, String)], name: &str, value: &str) {
 }
 
 async fn post_v2(app: &TestApp, body: String) -> String {
-    app.http
-        .post(app.url(&format!("/notify/wx_pub_qr/{}/test", app.tenant.app)))
-        .header("content-type", "text/xml")
-        .body(body)
-        .send()
-        .await
-        .expect("notify")
-        .text()
-        .await
-        .expect("text")
+    crate::channel_support::post_notify(app, "wx_pub_qr", "text/xml", body).await
 }
 
 fn is_fail(ack: &str) -> bool {

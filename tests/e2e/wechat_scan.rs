@@ -27,6 +27,12 @@ async fn sandbox_trade(app: &TestApp, m: &Merchant, order_no: &str) -> Option<Va
     r.json().await.ok()
 }
 
+/// The buyer confirming at the sandbox (entering the password); the status.
+async fn buyer_pays(app: &TestApp, trade: &Value) -> u16 {
+    let pay_url = trade["pay_url"].as_str().expect("pay_url");
+    crate::channel_support::buyer_post(app, &app.url(pay_url)).await.0
+}
+
 async fn scan_app(wait_ms: u64) -> (TestApp, Merchant) {
     let app = spawn_with(|c| c.scan_create_wait_ms = wait_ms).await;
     let m = merchant(&app, &app.tenant.app).await;
@@ -63,14 +69,7 @@ async fn wechat_scan_unconfirmed_returns_pending_then_is_reversed_and_closed() {
     assert_eq!(trade["trade_state"], "REVOKED", "the order was reversed at the sandbox: {trade}");
 
     // The buyer confirming now is refused by WeChat Pay, and nothing changes.
-    let pay = app
-        .http
-        .post(app.url(&format!("/sandbox/wechat/cashier/{}/pay", trade["prepay_id"].as_str().unwrap_or(""))))
-        .header("accept", "application/json")
-        .send()
-        .await
-        .expect("pay");
-    assert_ne!(pay.status(), 200, "a reversed order cannot be paid");
+    assert_ne!(buyer_pays(&app, &trade).await, 200, "a reversed order cannot be paid");
     let r = sweep_once(&app.state, now() + 3600).await.expect("sweep");
     assert_eq!(r.charges_queried, 0, "a closed charge is not queried again");
     assert_eq!(app.events_for(id).await, vec!["charge.closed"]);
@@ -89,15 +88,7 @@ async fn wechat_scan_confirmed_during_the_create_is_paid() {
     let buyer = async {
         for _ in 0..100 {
             if let Some(t) = sandbox_trade(&app, &m, &order_no).await {
-                let id = t["prepay_id"].as_str().expect("prepay_id").to_owned();
-                let r = app
-                    .http
-                    .post(app.url(&format!("/sandbox/wechat/cashier/{id}/pay")))
-                    .header("accept", "application/json")
-                    .send()
-                    .await
-                    .expect("pay");
-                assert_eq!(r.status(), 200, "the buyer confirms");
+                assert_eq!(buyer_pays(&app, &t).await, 200, "the buyer confirms");
                 return;
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
@@ -121,14 +112,7 @@ async fn wechat_scan_paid_after_the_create_is_settled_by_the_sweep() {
     assert_eq!((c["paid"].as_bool(), c["reversed"].as_bool()), (Some(false), Some(false)), "pending: {c}");
     let (id, order_no) = (c["id"].as_str().expect("id"), c["order_no"].as_str().expect("order_no"));
     let trade = sandbox_trade(&app, &m, order_no).await.expect("trade");
-    let pay = app
-        .http
-        .post(app.url(&format!("/sandbox/wechat/cashier/{}/pay", trade["prepay_id"].as_str().expect("prepay_id"))))
-        .header("accept", "application/json")
-        .send()
-        .await
-        .expect("pay");
-    assert_eq!(pay.status(), 200);
+    assert_eq!(buyer_pays(&app, &trade).await, 200);
     // Micropay has no notification: the sweeper's query finds it paid
     // before the deadline, and nothing is reversed.
     let r = sweep_once(&app.state, now() + 6).await.expect("sweep");

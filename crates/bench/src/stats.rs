@@ -225,17 +225,7 @@ impl Report {
     }
 
     pub fn to_json(&self) -> Value {
-        let mut v = json!({
-            "scenario": self.info.scenario,
-            "base": self.info.base,
-            "connections": self.info.connections,
-            "threads": self.info.threads,
-            "warmup_s": self.info.warmup.as_secs_f64(),
-            "duration_s": self.info.duration.as_secs_f64(),
-            "elapsed_s": round(self.elapsed.as_secs_f64(), 3),
-            "connections_opened": self.info.connections_opened,
-            "interrupted": self.info.interrupted,
-        });
+        let mut v = self.info.to_json(self.elapsed);
         if let (Value::Object(out), Value::Object(total)) = (&mut v, self.total.to_json()) {
             out.extend(total);
             let ops: serde_json::Map<String, Value> =
@@ -306,6 +296,23 @@ pub struct RunInfo {
     pub duration: Duration,
     pub connections_opened: u64,
     pub interrupted: bool,
+}
+
+impl RunInfo {
+    /// The head of a JSON report; `elapsed` is the measured time.
+    pub fn to_json(&self, elapsed: Duration) -> Value {
+        json!({
+            "scenario": self.scenario,
+            "base": self.base,
+            "connections": self.connections,
+            "threads": self.threads,
+            "warmup_s": self.warmup.as_secs_f64(),
+            "duration_s": self.duration.as_secs_f64(),
+            "elapsed_s": round(elapsed.as_secs_f64(), 3),
+            "connections_opened": self.connections_opened,
+            "interrupted": self.interrupted,
+        })
+    }
 }
 
 #[cfg(test)]

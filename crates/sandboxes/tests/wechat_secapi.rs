@@ -2,7 +2,9 @@
 //! `secapi/pay/reverse` and `secapi/pay/refund` only on its TLS listener,
 //! and only to the API certificate of the request's merchant.
 
-use actix_web::{web, App, HttpServer};
+mod common;
+
+use actix_web::web;
 use secrecy::SecretString;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -85,14 +87,8 @@ async fn secapi_needs_the_merchants_own_certificate_over_tls() {
     let data = web::Data::new(sb);
     let tls_base =
         wechat::serve_secapi(data.clone(), std::net::TcpListener::bind("127.0.0.1:0").expect("bind")).expect("serve");
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let plain_base = format!("http://{}/sandbox/wechat", listener.local_addr().expect("addr"));
-    let server = HttpServer::new(move || App::new().configure(|cfg| wechat::configure(cfg, data.clone())))
-        .workers(1)
-        .listen(listener)
-        .expect("listen")
-        .run();
-    tokio::spawn(server);
+    let base = common::serve(move |cfg: &mut web::ServiceConfig| wechat::configure(cfg, data.clone()));
+    let plain_base = format!("{base}/sandbox/wechat");
 
     // A micropay left waiting for the buyer, to reverse.
     let pay = signed_xml(

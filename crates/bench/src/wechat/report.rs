@@ -9,24 +9,18 @@ use serde_json::{json, Value};
 use super::check::Checked;
 use super::send::Sent;
 use crate::cli::Args;
-use crate::stats::{round, Summary};
+use crate::stats::{round, RunInfo, Summary};
 use crate::target::Target;
 
 /// Above this share of failed notifications the figures are not publishable.
 const MAX_ERROR_RATE: f64 = 0.01;
 
 pub struct NotifyReport {
-    pub base: String,
-    pub connections: u32,
-    pub threads: usize,
-    pub warmup: Duration,
-    pub duration: Duration,
+    pub info: RunInfo,
     pub charges: u64,
     pub create_time: Duration,
     pub elapsed: Duration,
-    pub interrupted: bool,
     pub exhausted: bool,
-    pub connections_opened: u64,
     pub notifications: Summary,
     pub checked: Checked,
 }
@@ -40,18 +34,22 @@ impl NotifyReport {
         sent: Sent,
         checked: Checked,
     ) -> Self {
-        Self {
+        let info = RunInfo {
+            scenario: "wechat-notify",
             base: target.base.clone(),
             connections: args.connections,
             threads,
             warmup: args.warmup,
             duration: args.duration,
+            connections_opened: sent.connections_opened,
+            interrupted: sent.interrupted,
+        };
+        Self {
+            info,
             charges: sent.orders.len() as u64,
             create_time,
             elapsed: sent.elapsed,
-            interrupted: sent.interrupted,
             exhausted: sent.exhausted,
-            connections_opened: sent.connections_opened,
             notifications: sent.stats.summary(sent.elapsed),
             checked,
         }
@@ -75,16 +73,8 @@ impl NotifyReport {
 
     pub fn to_json(&self) -> Value {
         let c = &self.checked;
-        json!({
-            "scenario": "wechat-notify",
-            "base": self.base,
-            "connections": self.connections,
-            "threads": self.threads,
-            "warmup_s": self.warmup.as_secs_f64(),
-            "duration_s": self.duration.as_secs_f64(),
-            "elapsed_s": round(self.elapsed.as_secs_f64(), 3),
-            "connections_opened": self.connections_opened,
-            "interrupted": self.interrupted,
+        let mut v = self.info.to_json(self.elapsed);
+        let more = json!({
             "charges": self.charges,
             "charges_exhausted": self.exhausted,
             "create_s": round(self.create_time.as_secs_f64(), 3),
@@ -100,26 +90,31 @@ impl NotifyReport {
                 "missing_events": c.missing_events,
                 "duplicate_events": c.duplicate_events,
             },
-        })
+        });
+        if let (Value::Object(out), Value::Object(more)) = (&mut v, more) {
+            out.extend(more);
+        }
+        v
     }
 
     pub fn to_table(&self) -> String {
         let mut out = String::new();
-        let interrupted = if self.interrupted { "  (interrupted)" } else { "" };
+        let info = &self.info;
+        let interrupted = if info.interrupted { "  (interrupted)" } else { "" };
         let _ = writeln!(
             out,
             "scenario wechat-notify  base {}  connections {}  threads {}",
-            self.base, self.connections, self.threads
+            info.base, info.connections, info.threads
         );
         let ended = if self.exhausted { "  (every charge notified before the window ended)" } else { "" };
         let _ = writeln!(
             out,
             "measured {:.2}s after {:.1}s warmup{}{}  connections opened {}\n",
             self.elapsed.as_secs_f64(),
-            self.warmup.as_secs_f64(),
+            info.warmup.as_secs_f64(),
             interrupted,
             ended,
-            self.connections_opened
+            info.connections_opened
         );
         let n = &self.notifications;
         let l = &n.latency;

@@ -7,12 +7,15 @@
 
 #![allow(dead_code)]
 
-use actix_web::{web, App, HttpResponse, HttpServer};
+#[path = "../common/mod.rs"]
+mod common;
+
+use actix_web::web;
 use secrecy::SecretString;
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 use unicharge_crypto::{generate_rsa_2048_pkcs8_pem, RsaPublicKey, RsaSigner};
 use unicharge_sandboxes::alipay::{self, AlipaySandbox, InMemoryApps};
 
@@ -33,15 +36,7 @@ pub async fn spawn_sandbox(time_scale: u32) -> Sandbox {
     let sb = AlipaySandbox::new(&key, apps.clone(), reqwest::Client::new(), time_scale).expect("sandbox");
     let alipay_public = RsaPublicKey::parse(sb.alipay_public_key_pem()).expect("public key");
     let data = web::Data::new(sb);
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    let server = HttpServer::new(move || App::new().configure(|cfg| alipay::configure(cfg, data.clone())))
-        .workers(2)
-        .listen(listener)
-        .expect("listen")
-        .run();
-    tokio::spawn(server);
-    let base = format!("http://127.0.0.1:{port}");
+    let base = common::serve(move |cfg: &mut web::ServiceConfig| alipay::configure(cfg, data.clone()));
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
     Sandbox { gateway: format!("{base}/sandbox/alipay/gateway.do"), base, alipay_public, apps, http }
 }
@@ -198,53 +193,26 @@ impl Sandbox {
 #[derive(Clone)]
 pub struct Receiver {
     pub url: String,
-    got: Arc<Mutex<Vec<BTreeMap<String, String>>>>,
+    inner: common::Receiver,
+}
+
+fn form(g: &common::Got) -> BTreeMap<String, String> {
+    serde_urlencoded::from_str(&g.body).expect("form")
 }
 
 impl Receiver {
     pub async fn start(script: Vec<&'static str>) -> Receiver {
-        let got: Arc<Mutex<Vec<BTreeMap<String, String>>>> = Arc::default();
-        let g = got.clone();
-        let script = Arc::new(script);
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        let port = listener.local_addr().expect("addr").port();
-        let server = HttpServer::new(move || {
-            let (g, script) = (g.clone(), script.clone());
-            App::new().default_service(web::to(move |body: web::Bytes| {
-                let (g, script) = (g.clone(), script.clone());
-                async move {
-                    let form: BTreeMap<String, String> = serde_urlencoded::from_bytes(&body).expect("form");
-                    let n = {
-                        let mut v = g.lock().expect("lock");
-                        v.push(form);
-                        v.len() - 1
-                    };
-                    HttpResponse::Ok().body(script.get(n).copied().unwrap_or("success"))
-                }
-            }))
-        })
-        .workers(1)
-        .listen(listener)
-        .expect("listen")
-        .run();
-        tokio::spawn(server);
-        Receiver { url: format!("http://127.0.0.1:{port}/alipay/notify"), got }
+        let script = script.into_iter().map(|body| (200, body)).collect();
+        let inner = common::Receiver::start(script, (200, "success")).await;
+        Receiver { url: inner.url.clone(), inner }
     }
 
     pub fn received(&self) -> Vec<BTreeMap<String, String>> {
-        self.got.lock().expect("lock").clone()
+        self.inner.received().iter().map(form).collect()
     }
 
     pub async fn wait_for(&self, n: usize, within: Duration) -> Vec<BTreeMap<String, String>> {
-        let deadline = Instant::now() + within;
-        loop {
-            let got = self.received();
-            if got.len() >= n {
-                return got;
-            }
-            assert!(Instant::now() < deadline, "receiver got {} of {n} notifications", got.len());
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
+        self.inner.wait_for(n, within).await.iter().map(form).collect()
     }
 }
 

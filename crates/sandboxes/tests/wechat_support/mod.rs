@@ -8,7 +8,11 @@
 
 #![allow(dead_code)]
 
-use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+#[path = "../common/mod.rs"]
+mod common;
+pub use common::{Got, Receiver};
+
+use actix_web::web;
 use aws_lc_rs::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM};
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
@@ -16,8 +20,7 @@ use md5::{Digest, Md5};
 use secrecy::SecretString;
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
 use unicharge_crypto::{generate_rsa_2048_pkcs8_pem, hmac_sha256_hex, RsaPublicKey, RsaSigner};
 use unicharge_sandboxes::wechat::{self, InMemoryMerchants, PlatformKeyMode, SandboxMerchant, WechatSandbox};
 
@@ -42,24 +45,9 @@ pub async fn spawn_sandbox(time_scale: u32) -> Sandbox {
     let platform_key = RsaPublicKey::from_certificate_pem(&platform_cert_pem).expect("certificate key");
     let (serial, public_key_id) = (sb.platform_serial().to_owned(), sb.public_key_id().to_owned());
     let data = web::Data::new(sb);
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    let server = HttpServer::new(move || App::new().configure(|cfg| wechat::configure(cfg, data.clone())))
-        .workers(2)
-        .listen(listener)
-        .expect("listen")
-        .run();
-    tokio::spawn(server);
+    let base = common::serve(move |cfg: &mut web::ServiceConfig| wechat::configure(cfg, data.clone()));
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-    Sandbox {
-        base: format!("http://127.0.0.1:{port}"),
-        platform_key,
-        platform_cert_pem,
-        serial,
-        public_key_id,
-        merchants,
-        http,
-    }
+    Sandbox { base, platform_key, platform_cert_pem, serial, public_key_id, merchants, http }
 }
 
 pub struct Merchant {
@@ -264,74 +252,6 @@ impl Sandbox {
         let res = self.http.post(format!("{}/sandbox/wechat{path}", self.base)).body(body).send().await.expect("send");
         assert_eq!(res.status(), 200);
         wechat::xml::parse(&res.text().await.expect("body")).expect("answer XML")
-    }
-}
-
-/// One notification as received.
-#[derive(Clone, Debug)]
-pub struct Got {
-    pub headers: BTreeMap<String, String>,
-    pub body: String,
-}
-
-/// A notify_url that records each POST and answers the scripted (status,
-/// body) pairs in turn, then `then`.
-#[derive(Clone)]
-pub struct Receiver {
-    pub url: String,
-    got: Arc<Mutex<Vec<Got>>>,
-}
-
-impl Receiver {
-    pub async fn start(script: Vec<(u16, &'static str)>, then: (u16, &'static str)) -> Receiver {
-        let got: Arc<Mutex<Vec<Got>>> = Arc::default();
-        let g = got.clone();
-        let script = Arc::new(script);
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        let port = listener.local_addr().expect("addr").port();
-        let server = HttpServer::new(move || {
-            let (g, script) = (g.clone(), script.clone());
-            App::new().default_service(web::to(move |req: HttpRequest, body: web::Bytes| {
-                let (g, script) = (g.clone(), script.clone());
-                async move {
-                    let headers = req
-                        .headers()
-                        .iter()
-                        .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
-                        .collect();
-                    let n = {
-                        let mut v = g.lock().expect("lock");
-                        v.push(Got { headers, body: String::from_utf8_lossy(&body).into_owned() });
-                        v.len() - 1
-                    };
-                    let (status, text) = script.get(n).copied().unwrap_or(then);
-                    let code = actix_web::http::StatusCode::from_u16(status).expect("status");
-                    HttpResponse::build(code).body(text)
-                }
-            }))
-        })
-        .workers(1)
-        .listen(listener)
-        .expect("listen")
-        .run();
-        tokio::spawn(server);
-        Receiver { url: format!("http://127.0.0.1:{port}/wechat/notify"), got }
-    }
-
-    pub fn received(&self) -> Vec<Got> {
-        self.got.lock().expect("lock").clone()
-    }
-
-    pub async fn wait_for(&self, n: usize, within: Duration) -> Vec<Got> {
-        let deadline = Instant::now() + within;
-        loop {
-            let got = self.received();
-            if got.len() >= n {
-                return got;
-            }
-            assert!(Instant::now() < deadline, "receiver got {} of {n} notifications", got.len());
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
     }
 }
 
