@@ -277,3 +277,39 @@ async fn every_admin_route_is_in_the_openapi_document() {
     let r = app.http.get(app.url("/admin/api/nothing")).send().await.expect("get");
     assert_eq!(r.status(), 404);
 }
+
+#[tokio::test]
+async fn unverified_notifications_are_not_kept() {
+    let app = spawn().await;
+    let op = operator(&app).await;
+    let c = app.charge(100).await;
+    let ch = c["id"].as_str().expect("id");
+    let (mch_id, _) = app.sandbox_key(&app.tenant.app).await;
+    // Names the real order, but is not signed with the merchant key.
+    let forged = [
+        ("notify_type", "trade"),
+        ("mch_id", mch_id.as_str()),
+        ("out_trade_no", c["order_no"].as_str().expect("order_no")),
+        ("trade_no", "1"),
+        ("amount", "100"),
+        ("currency", "cny"),
+        ("trade_status", "SUCCESS"),
+        ("sign", "00"),
+    ];
+    let r = app
+        .http
+        .post(app.url(&format!("/notify/sandbox/{}/test", app.tenant.app)))
+        .form(&forged)
+        .send()
+        .await
+        .expect("notify");
+    assert_ne!(r.text().await.expect("ack"), "SUCCESS");
+    let d = op.get_ok(&format!("/admin/api/charges/{ch}")).await;
+    assert_eq!(d["charge"]["status"], "unpaid");
+    assert!(d["notifications"].as_array().expect("list").is_empty(), "{}", d["notifications"]);
+    // The real payment's notification is kept.
+    app.pay(&c, "paid").await;
+    let d = op.get_ok(&format!("/admin/api/charges/{ch}")).await;
+    assert_eq!(d["notifications"].as_array().map(Vec::len), Some(1));
+    assert!(d["notifications"][0]["headers"].get("content-type").is_some());
+}
