@@ -82,7 +82,11 @@ export async function startReceiver() {
     url: `http://127.0.0.1:${port}/hooks`,
     received,
     count: (eventId) => received.filter((r) => r.event?.id === eventId).length,
-    close: () => new Promise((resolve) => server.close(resolve)),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(resolve);
+      }),
   };
 }
 

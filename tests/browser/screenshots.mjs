@@ -1,8 +1,9 @@
 // Regenerates docs/screenshots/*.png (tests/browser/run.sh --screenshots):
 // seeds a day of varied test payments for tenant A, then visits each main
 // page at laptop size and two at phone size.
+import http from "node:http";
 import { join } from "node:path";
-import { BASE, adminApi, createCharge } from "./lib.mjs";
+import { BASE, adminApi, createCharge, waitFor } from "./lib.mjs";
 
 const LAPTOP = { width: 1366, height: 860 };
 const PHONE = { width: 390, height: 844 };
@@ -30,6 +31,26 @@ async function payAlipayQr(ch) {
   const scan = await fetch(qr, { headers: { Accept: "application/json" } }).then((r) => r.json());
   if (!scan.trade_no) return;
   await fetch(`${BASE}/sandbox/alipay/cashier/${scan.trade_no}/pay`, { method: "POST", headers: { Accept: "application/json" } });
+}
+
+/** A second endpoint that answers 503, so the pages show retries too. */
+async function failingEndpoint(ctx, A) {
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on("end", () => {
+      res.writeHead(503, { "Content-Type": "application/json" });
+      res.end('{"error":"order service is restarting, try again"}');
+    });
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${server.address().port}/unicharge/webhooks`;
+  const made = await adminApi(ctx, "POST", `/apps/${A.app}/webhook_endpoints?mode=test`, {
+    url,
+    enabled_events: ["charge.succeeded", "charge.failed"],
+    description: "Order service (staging)",
+  });
+  if (made.status !== 200) throw new Error(`failing endpoint: ${JSON.stringify(made.json)}`);
+  return server;
 }
 
 async function seed(ctx, A) {
@@ -67,7 +88,28 @@ async function seed(ctx, A) {
 }
 
 export async function takeScreenshots({ browser, ctx, dir, tenantA, chargeId, watch }) {
-  await seed(ctx, tenantA);
+  const failing = await failingEndpoint(ctx, tenantA);
+  try {
+    await seed(ctx, tenantA);
+    // Let the dispatcher make its first attempts, so retries are on show.
+    // (The endpoint's circuit opens after 5 failures in a row, so later
+    // deliveries wait; any event with a 503 will do.)
+    const retried = await waitFor(
+      "a failed first attempt",
+      async () => {
+        const ev = await adminApi(ctx, "GET", "/events?mode=test&limit=30");
+        return ev.json?.data?.find((e) => e.webhook_deliveries?.some((d) => d.last_status_code === 503))?.id;
+      },
+      30000,
+    );
+    await shoot({ browser, ctx, dir, tenantA, chargeId, watch, eventId: retried });
+  } finally {
+    failing.closeAllConnections();
+    failing.close();
+  }
+}
+
+async function shoot({ browser, ctx, dir, tenantA, chargeId, watch, eventId }) {
   const shot = async (page, name, fullPage = false) => {
     await settle(page);
     await page.screenshot({ path: join(dir, `${name}.png`), fullPage });
@@ -94,8 +136,7 @@ export async function takeScreenshots({ browser, ctx, dir, tenantA, chargeId, wa
   await visit(`/charges/${chargeId}`, "charge-detail", true);
   await visit("/refunds", "refunds");
   await visit("/events", "events");
-  const firstEvent = await page.locator("tr[data-id^='evt_']").first().getAttribute("data-id");
-  if (firstEvent) await visit(`/events/${firstEvent}`, "event-deliveries", true);
+  await visit(`/events/${eventId}`, "event-deliveries", true);
   await visit(`/apps`, "apps");
   await visit(`/apps/${tenantA.app}/webhooks`, "app-webhooks");
   await visit(`/apps/${tenantA.app}/channels`, "app-channels", true);

@@ -82,7 +82,8 @@ export function DeliveryRow(props: { event: Event; d: Delivery; onChanged: () =>
                   #{a.attempt} · {dateTime(a.at)}
                   {a.latency_ms !== null && <> · {a.latency_ms} ms</>}
                   {a.node && <span class="muted"> · {a.node}</span>}
-                  {a.error && <div class="error-box">{a.error}</div>}
+                  {/* "HTTP 503" would repeat the badge; show only a real transport error. */}
+                  {a.error && a.error !== `HTTP ${a.status_code}` && <div class="error-box">{a.error}</div>}
                   {a.response && <pre class="excerpt">{a.response}</pre>}
                 </span>
               </li>
