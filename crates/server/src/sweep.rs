@@ -160,3 +160,30 @@ pub fn spawn(state: AppState, interval: Duration) {
         }
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(scan_deadline_secs: i64) -> ServerSettings {
+        ServerSettings {
+            public_url: "http://127.0.0.1:1".into(),
+            signature_tolerance_secs: 300,
+            body_limit: 1024,
+            webhook_allow_private_live: false,
+            scan_deadline_secs,
+        }
+    }
+
+    #[test]
+    fn scanned_payments_are_queried_within_seconds() {
+        let s = settings(DEFAULT_SCAN_DEADLINE_SECS);
+        assert_eq!(first_query_at(&s, ChannelCode::WxPubScan, 1000), 1005);
+        assert_eq!(first_query_at(&s, ChannelCode::AlipayScan, 1000), 1005);
+        assert_eq!(first_query_at(&s, ChannelCode::WxPubQr, 1000), 1000 + FIRST_QUERY_AFTER_SECS);
+        assert_eq!(first_query_at(&s, ChannelCode::Alipay, 1000), 1000 + FIRST_QUERY_AFTER_SECS);
+        // A compressed deadline keeps at least one query before it.
+        assert_eq!(first_query_at(&settings(2), ChannelCode::WxPubScan, 1000), 1001);
+        assert_eq!((scan_gap(30), scan_gap(600), scan_gap(1)), (5, 5, 1));
+    }
+}
