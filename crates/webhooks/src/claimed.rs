@@ -30,14 +30,21 @@ impl Claimed {
     }
 
     /// A delivery is finished here (delivered, rescheduled or released):
-    /// one delivery waiting for this endpoint's slot may go.
-    pub(crate) fn finish(&self, endpoint: &str) {
+    /// one delivery waiting for this endpoint's slot may go. Returns true
+    /// when the endpoint's claimed count has just dropped to `refill_at`:
+    /// a claim can now bring a useful batch for it. Claiming after every
+    /// finish instead re-ran a claim that found nothing (the endpoint still
+    /// excluded) but scanned its whole backlog to learn that.
+    pub(crate) fn finish(&self, endpoint: &str, refill_at: usize) -> bool {
         let now = Instant::now();
+        let mut crossed = false;
         self.map.remove_if_mut(endpoint, |_, e| {
             e.claimed = e.claimed.saturating_sub(1);
+            crossed = e.claimed == refill_at;
             e.freed.notify_one();
             e.claimed == 0 && e.open_until.is_none_or(|t| t <= now)
         });
+        crossed
     }
 
     pub(crate) fn hold(&self, endpoint: &str, until: Instant) {
@@ -73,14 +80,25 @@ mod tests {
         c.add("we_a");
         c.add("we_b");
         assert_eq!(c.excluded(2), vec!["we_a".to_owned()]);
-        c.finish("we_a");
+        c.finish("we_a", 0);
         assert!(c.excluded(2).is_empty());
         c.hold("we_b", Instant::now() + Duration::from_secs(30));
         assert_eq!(c.excluded(2), vec!["we_b".to_owned()]);
-        c.finish("we_b");
+        c.finish("we_b", 0);
         assert_eq!(c.excluded(2), vec!["we_b".to_owned()], "still open after its last delivery finished");
         c.hold("we_b", Instant::now());
-        c.finish("we_a");
+        c.finish("we_a", 0);
         assert!(c.excluded(1).is_empty());
+    }
+
+    #[test]
+    fn finishing_reports_when_a_useful_claim_fits_again() {
+        let c = Claimed::default();
+        for _ in 0..4 {
+            c.add("we_a");
+        }
+        assert!(!c.finish("we_a", 2), "3 left");
+        assert!(c.finish("we_a", 2), "2 left: room again");
+        assert!(!c.finish("we_a", 2), "1 left: already reported");
     }
 }

@@ -84,6 +84,8 @@ pub struct Dispatcher {
     finished: Arc<Notify>,
     /// Deliveries in flight on this node, from claim until recorded.
     slots: Arc<Semaphore>,
+    /// When this node last refreshed the deliveries table's statistics.
+    analyzed: std::sync::Mutex<Option<Instant>>,
 }
 
 /// How long a claimed delivery may wait here for its endpoint's slot before
@@ -95,6 +97,9 @@ const CAPPED_POLL: Duration = Duration::from_millis(50);
 /// after the next claim's round trip; few enough that one busy endpoint's
 /// backlog is not held here while other tenants' deliveries wait.
 const QUEUED_PER_SLOT: usize = 4;
+/// A claim slower than this suggests stale planner statistics.
+const SLOW_CLAIM: Duration = Duration::from_millis(20);
+const ANALYZE_EVERY: Duration = Duration::from_secs(10);
 /// Free delivery slots that make a claim worth its write.
 const REFILL_AT: usize = 16;
 
@@ -132,6 +137,7 @@ impl Dispatcher {
         let guard = crate::guard::EndpointGuard::new(cfg.guard, cluster);
         let slots = Arc::new(Semaphore::new(cfg.concurrency));
         Ok(Self {
+            analyzed: std::sync::Mutex::new(None),
             slots,
             store,
             sealer,
@@ -168,13 +174,14 @@ impl Dispatcher {
             } else {
                 let now = now_ms();
                 let lease_until = now + me.cfg.lease.as_millis() as i64;
-                let cap = me.cfg.guard.max_in_flight.max(me.cfg.guard.cluster_max_in_flight);
-                // Never more than half the node's slots for one endpoint.
-                let queue = (cap * QUEUED_PER_SLOT).min(me.cfg.concurrency / 2).max(cap);
-                let skip = me.claimed.excluded(queue);
+                let skip = me.claimed.excluded(me.queue_limit());
+                let started = Instant::now();
                 match me.store.claim_deliveries(&me.cfg.node_id, now, lease_until, me.cfg.batch.min(free), &skip).await
                 {
-                    Ok(rows) => rows,
+                    Ok(rows) => {
+                        me.analyze_if_slow(started.elapsed());
+                        rows
+                    }
                     Err(e) => {
                         tracing::warn!(error = %e, "claiming webhook deliveries failed");
                         Vec::new()
@@ -220,13 +227,13 @@ impl Dispatcher {
         let ticket = match self.admit(&job.d).await {
             Ok(Some(t)) => t,
             Ok(None) => {
-                self.claimed.finish(&endpoint);
+                self.claimed.finish(&endpoint, 0);
                 self.refill(slot);
                 return;
             }
             Err(e) => {
                 tracing::warn!(delivery = %job.d.id, error = %e, "webhook delivery could not be released");
-                self.claimed.finish(&endpoint);
+                self.claimed.finish(&endpoint, 0);
                 self.refill(slot);
                 return;
             }
@@ -235,7 +242,12 @@ impl Dispatcher {
         // The cap protects the receiver, so the slot is its again as soon
         // as it has answered; recording the attempt is our business.
         self.guard.done(&endpoint, ticket, attempt.rec.status.is_some_and(|s| (200..300).contains(&s))).await;
-        self.claimed.finish(&endpoint);
+        // Once the endpoint has room for a useful batch again, claim more
+        // now rather than when this attempt's batch has been recorded, so
+        // sending overlaps recording instead of waiting for it.
+        if self.claimed.finish(&endpoint, self.queue_limit().saturating_sub(REFILL_AT)) {
+            self.wake_claims();
+        }
         if let Err(mpsc::error::SendError(r)) = recorder.send(crate::recorder::Record { attempt, slot }) {
             let a = r.attempt;
             if let Err(e) = self.store.finish_attempt(&a.delivery, &self.cfg.node_id, a.at, &a.rec, a.outcome).await {
@@ -244,10 +256,47 @@ impl Dispatcher {
         }
     }
 
+    /// A slow claim usually means the planner's statistics are stale (see
+    /// `Store::analyze_deliveries`); refresh them, at most once a period.
+    fn analyze_if_slow(self: &Arc<Self>, took: Duration) {
+        if took < SLOW_CLAIM {
+            return;
+        }
+        {
+            let mut last = self.analyzed.lock().unwrap_or_else(|p| p.into_inner());
+            if last.is_some_and(|t| t.elapsed() < ANALYZE_EVERY) {
+                return;
+            }
+            *last = Some(Instant::now());
+        }
+        let store = self.store.clone();
+        tokio::spawn(async move {
+            tracing::info!(
+                took_ms = took.as_millis() as u64,
+                "slow webhook claim; refreshing the deliveries table's statistics"
+            );
+            if let Err(e) = store.analyze_deliveries().await {
+                tracing::warn!(error = %e, "analyzing the deliveries table failed");
+            }
+        });
+    }
+
+    /// Deliveries of one endpoint this node claims before leaving the
+    /// endpoint out of its claims: never more than half the node's slots.
+    fn queue_limit(&self) -> usize {
+        let cap = self.cfg.guard.max_in_flight.max(self.cfg.guard.cluster_max_in_flight);
+        (cap * QUEUED_PER_SLOT).min(self.cfg.concurrency / 2).max(cap)
+    }
+
     fn refill(&self, slot: OwnedSemaphorePermit) {
         drop(slot);
-        // Claim again once a useful batch fits, not after every delivery:
-        // each claim is a write on the deliveries table.
+        self.wake_claims();
+    }
+
+    /// Claim again once a useful batch fits, not after every delivery: each
+    /// claim is a write on the deliveries table. Wake-ups coalesce, so the
+    /// loop runs at most one claim behind.
+    fn wake_claims(&self) {
         if self.slots.available_permits() >= REFILL_AT.min(self.cfg.concurrency) {
             self.finished.notify_one();
         }
