@@ -73,6 +73,12 @@ pub struct Args {
     #[arg(long, default_value = "20s", value_parser = parse_duration)]
     pub stall: Duration,
 
+    /// Webhook scenarios: register the receiver with `pingpp_signature`
+    /// false, so deliveries carry no RSA X-Pingplusplus-Signature (the
+    /// costliest part of a delivery) and only Unicharge-Signature.
+    #[arg(long)]
+    pub no_pingpp_signature: bool,
+
     /// Port of the bench's webhook receiver on 127.0.0.1 (0: any free port).
     #[arg(long, default_value_t = 0)]
     pub receiver_port: u16,

@@ -83,8 +83,9 @@ impl Api {
     }
 
     /// Registers `url` for `charge.succeeded`; returns the endpoint id.
-    pub async fn create_endpoint(&mut self, app: &str, url: &str) -> Result<String> {
-        let body = json!({"url": url, "enabled_events": [EVENT_TYPE], "description": "unicharge-bench receiver"});
+    pub async fn create_endpoint(&mut self, app: &str, url: &str, pingpp_signature: bool) -> Result<String> {
+        let body = json!({"url": url, "enabled_events": [EVENT_TYPE], "description": "unicharge-bench receiver",
+            "pingpp_signature": pingpp_signature});
         let path = format!("/v1/apps/{}/webhook_endpoints", safe("--app", app)?);
         let v = self.call(Method::POST, &path, Some(&body)).await?;
         let id = v.get("id").and_then(Value::as_str).context("webhook endpoint answer without `id`")?;
