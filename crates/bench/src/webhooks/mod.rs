@@ -53,7 +53,10 @@ impl Session {
         let receiver = Receiver::start(args.receiver_port).await?;
         receiver.shared.set_fail(fail);
         let mut api = Api::open(target, &args.key, args.timeout).await?;
-        let endpoint = api.create_endpoint(&args.app, &receiver.url(), !args.no_pingpp_signature).await.context("registering the receiver")?;
+        let endpoint = api
+            .create_endpoint(&args.app, &receiver.url(), !args.no_pingpp_signature)
+            .await
+            .context("registering the receiver")?;
         eprintln!("receiver {} registered as webhook endpoint {endpoint}", receiver.url());
         let session = Self { api, receiver, app: args.app.clone(), endpoint };
         Ok(session)
