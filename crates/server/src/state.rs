@@ -59,6 +59,8 @@ pub struct AppState {
     pub(crate) channel_configs: Arc<TtlCache<Arc<unicharge_channels::ChannelConfig>>>,
     /// The dashboard's JWT secret, read from `settings` on first use.
     pub(crate) admin_jwt_secret: Arc<std::sync::OnceLock<Arc<secrecy::SecretBox<[u8]>>>>,
+    /// Raw channel notifications waiting to be written for the dashboard.
+    pub(crate) notification_log: Arc<crate::admin::notifications::NotificationLog>,
 }
 
 impl AppState {
@@ -90,6 +92,7 @@ impl AppState {
             apps: Arc::new(TtlCache::new(Duration::from_secs(30))),
             channel_configs: Arc::new(TtlCache::new(Duration::from_secs(30))),
             admin_jwt_secret: Arc::default(),
+            notification_log: Arc::default(),
         }
     }
 

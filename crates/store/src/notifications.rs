@@ -1,7 +1,7 @@
 //! Raw channel notifications, stored as received so the dashboard can show
 //! what a provider actually sent. Written after the notification has been
-//! handled, outside its transaction: losing one of these rows loses only
-//! the record, never a state change.
+//! handled, outside its transaction and in batches: losing one of these rows
+//! loses only the record, never a state change.
 
 use crate::entity::channel_notification::{self as cn, Column as C};
 use crate::{Store, StoreError};
@@ -10,8 +10,12 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter
 pub use crate::entity::channel_notification::Model as NotificationRow;
 
 impl Store {
-    pub async fn insert_notification(&self, r: &NotificationRow) -> Result<(), StoreError> {
-        cn::Entity::insert(cn::ActiveModel {
+    /// Inserts a batch in one statement.
+    pub async fn insert_notifications(&self, rows: &[NotificationRow]) -> Result<(), StoreError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let models = rows.iter().map(|r| cn::ActiveModel {
             id: Set(r.id.clone()),
             app_id: Set(r.app_id.clone()),
             livemode: Set(r.livemode),
@@ -26,9 +30,8 @@ impl Store {
             body: Set(r.body.clone()),
             body_truncated: Set(r.body_truncated),
             ..Default::default()
-        })
-        .exec_without_returning(&self.writer)
-        .await?;
+        });
+        cn::Entity::insert_many(models).exec_without_returning(&self.writer).await?;
         Ok(())
     }
 

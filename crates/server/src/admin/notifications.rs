@@ -2,10 +2,17 @@
 //! Only notifications that verified and named a known charge of the app in
 //! the URL are kept: anyone can POST to `/notify/...`, and unverified junk
 //! must not fill the database.
+//!
+//! Writing them is off the notification's path: rows go to a queue that one
+//! task drains in multi-row inserts, so a busy provider's notifications cost
+//! the database one statement per batch, not one per notification, and the
+//! acknowledgement never waits for the record.
 
 use crate::auth::now;
 use crate::state::AppState;
 use serde_json::{Map, Value};
+use std::sync::OnceLock;
+use tokio::sync::mpsc;
 use unicharge_channels::RawNotify;
 use unicharge_domain::{ChannelCode, Mode};
 use unicharge_store::notifications::NotificationRow;
@@ -13,14 +20,46 @@ use unicharge_store::notifications::NotificationRow;
 /// Bodies are cut here; providers' notifications are a few KiB.
 pub const MAX_BODY: usize = 64 * 1024;
 
+/// Records waiting beyond this are dropped (and logged): the record is for
+/// people, and must never hold up or fail a payment notification.
+const QUEUE: usize = 10_000;
+const BATCH: usize = 500;
+
+/// The queue of rows to write; its draining task starts on first use.
+#[derive(Default)]
+pub struct NotificationLog {
+    tx: OnceLock<mpsc::Sender<NotificationRow>>,
+}
+
+impl NotificationLog {
+    fn sender(&self, state: &AppState) -> &mpsc::Sender<NotificationRow> {
+        self.tx.get_or_init(|| {
+            let (tx, rx) = mpsc::channel(QUEUE);
+            // Spawned on the runtime of the first worker that records, with
+            // that worker's store, whose connections belong to this runtime.
+            tokio::spawn(drain(state.store.clone(), rx));
+            tx
+        })
+    }
+}
+
+async fn drain(store: unicharge_store::Store, mut rx: mpsc::Receiver<NotificationRow>) {
+    let mut batch = Vec::with_capacity(BATCH);
+    while rx.recv_many(&mut batch, BATCH).await > 0 {
+        if let Err(e) = store.insert_notifications(&batch).await {
+            tracing::warn!(error = %e, rows = batch.len(), "could not keep raw notifications");
+        }
+        batch.clear();
+    }
+}
+
 /// Headers that could carry a credential are not stored.
 fn keep_header(name: &str) -> bool {
     !matches!(name, "authorization" | "cookie" | "proxy-authorization")
 }
 
-/// Records one notification after it was handled. Never fails the
-/// notification: a storage error is logged and the provider still gets its
-/// acknowledgement.
+/// Queues one notification's record after it was handled. Never fails or
+/// delays the notification.
 pub async fn record(
     state: &AppState,
     channel: ChannelCode,
@@ -56,7 +95,7 @@ pub async fn record(
         body,
         body_truncated: truncated,
     };
-    if let Err(e) = state.store.insert_notification(&row).await {
-        tracing::warn!(error = %e, charge = charge_id, "could not keep the raw notification");
+    if state.notification_log.sender(state).try_send(row).is_err() {
+        tracing::warn!(charge = charge_id, "raw notification queue full; record dropped");
     }
 }
