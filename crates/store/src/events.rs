@@ -42,12 +42,7 @@ pub(crate) async fn insert_event<Conn: ConnectionTrait>(conn: &Conn, e: NewEvent
         created: Set(e.created),
         ..Default::default()
     };
-    event::Entity::insert(am).exec_without_returning(conn).await?;
-    event::Entity::find()
-        .filter(C::Id.eq(e.id.as_str()))
-        .one(conn)
-        .await?
-        .ok_or_else(|| StoreError::Corrupt("event vanished after insert".into()))
+    Ok(event::Entity::insert(am).exec_with_returning(conn).await?)
 }
 
 impl Store {
