@@ -9,6 +9,7 @@ mod m20261123_000001_init;
 mod m20261123_000002_webhooks;
 mod m20261201_000003_claim_order;
 mod m20261205_000005_pingpp_signature;
+mod m20261205_000006_charge_notify_trigger;
 mod m20261205_000006_dashboard;
 
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_webhooks::Migration),
             Box::new(m20261201_000003_claim_order::Migration),
             Box::new(m20261205_000005_pingpp_signature::Migration),
+            Box::new(m20261205_000006_charge_notify_trigger::Migration),
             Box::new(m20261205_000006_dashboard::Migration),
         ]
     }

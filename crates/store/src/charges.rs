@@ -254,7 +254,6 @@ impl Store {
             });
         };
         let ev = insert_event(&txn, event(&row)).await?;
-        self.notify_charge_change(&txn, id).await?;
         txn.commit().await?;
         self.charge_changed(id);
         Ok(ChargeTransition::Applied { charge: row, event: ev })

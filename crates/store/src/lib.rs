@@ -92,24 +92,6 @@ impl Store {
         self.charges.invalidate(id);
     }
 
-    /// Inside a state-change transaction on PostgreSQL: tells every node's
-    /// cache listener, at commit, that the charge changed.
-    pub(crate) async fn notify_charge_change<C: sea_orm::ConnectionTrait>(
-        &self,
-        conn: &C,
-        id: &str,
-    ) -> Result<(), StoreError> {
-        if self.backend == Backend::Postgres {
-            conn.execute_raw(sea_orm::Statement::from_sql_and_values(
-                sea_orm::DbBackend::Postgres,
-                "SELECT pg_notify($1, $2)",
-                [cache::CHANNEL.into(), id.into()],
-            ))
-            .await?;
-        }
-        Ok(())
-    }
-
     /// Whether charge reads are being served from the cache (on PostgreSQL,
     /// only while the cross-node invalidation listener is connected).
     pub fn charge_cache_active(&self) -> bool {

@@ -85,7 +85,6 @@ impl Store {
             .one(&txn)
             .await?
             .ok_or_else(|| StoreError::Corrupt("refund vanished after insert".into()))?;
-        self.notify_charge_change(&txn, &r.charge_id).await?;
         txn.commit().await?;
         self.charge_changed(&r.charge_id);
         Ok(RefundReservation::Reserved { refund, charge: ch })
@@ -150,7 +149,6 @@ impl Store {
             .await?
             .ok_or_else(|| StoreError::Corrupt("refund without charge".into()))?;
         let ev = insert_event(&txn, event(&rf, &ch)).await?;
-        self.notify_charge_change(&txn, &ch.id).await?;
         txn.commit().await?;
         self.charge_changed(&ch.id);
         Ok(RefundCompletion::Applied { refund: rf, charge: ch, event: ev })
