@@ -9,8 +9,8 @@ mod m20261123_000001_init;
 mod m20261123_000002_webhooks;
 mod m20261201_000003_claim_order;
 mod m20261205_000005_pingpp_signature;
-mod m20261205_000006_charge_notify_trigger;
 mod m20261205_000006_dashboard;
+mod m20261205_000007_charge_notify_trigger;
 
 pub struct Migrator;
 
@@ -22,8 +22,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_webhooks::Migration),
             Box::new(m20261201_000003_claim_order::Migration),
             Box::new(m20261205_000005_pingpp_signature::Migration),
-            Box::new(m20261205_000006_charge_notify_trigger::Migration),
             Box::new(m20261205_000006_dashboard::Migration),
+            Box::new(m20261205_000007_charge_notify_trigger::Migration),
         ]
     }
 }

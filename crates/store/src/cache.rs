@@ -4,7 +4,7 @@
 //! * Every state change on this node invalidates the row after commit.
 //! * On PostgreSQL, every update of a charge row sends `pg_notify` inside its
 //!   transaction (the `charges_changed` trigger, migration
-//!   `m20261205_000006`), and every node's listener evicts the row; while a node's
+//!   `m20261205_000007`), and every node's listener evicts the row; while a node's
 //!   listener is disconnected its cache is switched off and emptied, so a
 //!   notification lost in the gap cannot leave a stale row behind.
 //! * A reader fills the cache only if no invalidation happened since it read
