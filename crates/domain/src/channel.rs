@@ -34,6 +34,15 @@ pub enum ChannelCode {
     WxWap,
     /// The merchant scans the buyer's payment code (v2 `micropay`).
     WxPubScan,
+    /// UnionPay in a mobile app (`appTransReq`, `channelType=08`): a `tn` for the UnionPay SDK.
+    Upacp,
+    /// UnionPay in a mobile browser (`frontTransReq`, `channelType=08`).
+    UpacpWap,
+    /// UnionPay on a desktop web page (`frontTransReq`, `channelType=07`).
+    UpacpPc,
+    /// Apple in-app purchase: the app buys through StoreKit and the server
+    /// verifies the purchase, so the charge is created already paid.
+    AppleIap,
 }
 
 /// What a channel accepts, used to validate a charge before any I/O.
@@ -45,6 +54,10 @@ pub struct ChannelRules {
     pub currencies: &'static [Currency],
     pub required_extra: &'static [&'static str],
     pub live_allowed: bool,
+    /// `extra` keys of which exactly one must be present as a non-empty
+    /// string (Apple: a StoreKit 2 `signed_transaction` or a legacy
+    /// `receipt_data`). Empty when the channel has no such choice.
+    pub one_of_extra: &'static [&'static str],
 }
 
 /// Alipay's single-transaction ceiling, 100,000,000.00 yuan, in fen.
@@ -60,6 +73,7 @@ const fn alipay_rules(required_extra: &'static [&'static str]) -> ChannelRules {
         currencies: &[Currency::Cny],
         required_extra,
         live_allowed: true,
+        one_of_extra: &[],
     }
 }
 
@@ -76,6 +90,24 @@ const fn wechat_rules(required_extra: &'static [&'static str]) -> ChannelRules {
         currencies: &[Currency::Cny],
         required_extra,
         live_allowed: true,
+        one_of_extra: &[],
+    }
+}
+
+/// UnionPay's `txnAmt` allows 12 digits; stay inside the Java SDK's `Integer`.
+const UNIONPAY_MAX_AMOUNT: i64 = 1_000_000_000;
+
+/// UnionPay products differ only in what `extra` must carry.
+const fn unionpay_rules(required_extra: &'static [&'static str]) -> ChannelRules {
+    ChannelRules {
+        max_amount: UNIONPAY_MAX_AMOUNT,
+        // `orderId` is 8 to 40 letters and digits.
+        order_no_min: 8,
+        order_no_max: 40,
+        currencies: &[Currency::Cny],
+        required_extra,
+        live_allowed: true,
+        one_of_extra: &[],
     }
 }
 
@@ -94,6 +126,10 @@ impl ChannelCode {
         ChannelCode::WxPubQr,
         ChannelCode::WxWap,
         ChannelCode::WxPubScan,
+        ChannelCode::Upacp,
+        ChannelCode::UpacpWap,
+        ChannelCode::UpacpPc,
+        ChannelCode::AppleIap,
     ];
 
     pub fn parse(s: &str) -> Result<Self, ParamError> {
@@ -111,6 +147,10 @@ impl ChannelCode {
             "wx_pub_qr" => Ok(ChannelCode::WxPubQr),
             "wx_wap" => Ok(ChannelCode::WxWap),
             "wx_pub_scan" => Ok(ChannelCode::WxPubScan),
+            "upacp" => Ok(ChannelCode::Upacp),
+            "upacp_wap" => Ok(ChannelCode::UpacpWap),
+            "upacp_pc" => Ok(ChannelCode::UpacpPc),
+            "apple_iap" => Ok(ChannelCode::AppleIap),
             "" => Err(ParamError::missing("channel")),
             other => Err(ParamError::unsupported("channel", format!("'{other}' is not a known channel"))),
         }
@@ -131,6 +171,10 @@ impl ChannelCode {
             ChannelCode::WxPubQr => "wx_pub_qr",
             ChannelCode::WxWap => "wx_wap",
             ChannelCode::WxPubScan => "wx_pub_scan",
+            ChannelCode::Upacp => "upacp",
+            ChannelCode::UpacpWap => "upacp_wap",
+            ChannelCode::UpacpPc => "upacp_pc",
+            ChannelCode::AppleIap => "apple_iap",
         }
     }
 
@@ -153,6 +197,9 @@ impl ChannelCode {
             | ChannelCode::WxPubQr
             | ChannelCode::WxWap
             | ChannelCode::WxPubScan => ChannelCode::Wx,
+            // One UnionPay merchant (merId, signing certificate) serves all three.
+            ChannelCode::Upacp | ChannelCode::UpacpWap | ChannelCode::UpacpPc => ChannelCode::Upacp,
+            ChannelCode::AppleIap => ChannelCode::AppleIap,
         }
     }
 
@@ -167,6 +214,7 @@ impl ChannelCode {
                 currencies: &[Currency::Cny],
                 required_extra: &[],
                 live_allowed: false,
+                one_of_extra: &[],
             },
             // `success_url` (and `cancel_url` for wap) are optional: Alipay
             // needs no return page, it only improves the buyer's way back.
@@ -185,6 +233,20 @@ impl ChannelCode {
             ChannelCode::WxPub | ChannelCode::WxLite => wechat_rules(&["open_id"]),
             // Ping++ names the buyer's payment code `scan_code`; it becomes `auth_code`.
             ChannelCode::WxPubScan => wechat_rules(&["scan_code"]),
+            ChannelCode::Upacp => unionpay_rules(&[]),
+            // Where UnionPay's page sends the buyer back (`frontUrl`); Ping++ requires it.
+            ChannelCode::UpacpWap | ChannelCode::UpacpPc => unionpay_rules(&["result_url"]),
+            ChannelCode::AppleIap => ChannelRules {
+                // Apple's highest price tier is far below this; the product
+                // table, not this bound, decides what a purchase may cost.
+                max_amount: 100_000_000,
+                order_no_min: 1,
+                order_no_max: 64,
+                currencies: &[Currency::Cny],
+                required_extra: &[],
+                live_allowed: true,
+                one_of_extra: &["signed_transaction", "receipt_data"],
+            },
         }
     }
 
@@ -244,5 +306,22 @@ mod tests {
         assert_eq!(ChannelCode::WxLite.rules().required_extra, &["open_id"]);
         assert_eq!(ChannelCode::WxPubScan.rules().required_extra, &["scan_code"]);
         assert!(ChannelCode::WxPubQr.rules().required_extra.is_empty());
+    }
+
+    #[test]
+    fn unionpay_products_share_one_configuration() {
+        let up: Vec<_> = ChannelCode::ALL.iter().filter(|c| c.as_str().starts_with("upacp")).collect();
+        assert_eq!(up.len(), 3);
+        for c in up {
+            assert_eq!(c.config_code(), ChannelCode::Upacp);
+            assert!(c.available_in(Mode::Live));
+            let r = c.rules();
+            assert_eq!((r.order_no_min, r.order_no_max), (8, 40));
+            assert!(r.max_amount < i64::from(i32::MAX));
+        }
+        assert!(ChannelCode::Upacp.rules().required_extra.is_empty());
+        assert_eq!(ChannelCode::UpacpPc.rules().required_extra, &["result_url"]);
+        assert_eq!(ChannelCode::AppleIap.config_code(), ChannelCode::AppleIap);
+        assert_eq!(ChannelCode::AppleIap.rules().one_of_extra, &["signed_transaction", "receipt_data"]);
     }
 }

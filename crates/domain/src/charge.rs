@@ -117,6 +117,24 @@ impl NewCharge {
                 _ => return Err(ParamError::missing(&format!("extra[{key}]"))),
             }
         }
+        if !rules.one_of_extra.is_empty() {
+            let present: Vec<&str> = rules
+                .one_of_extra
+                .iter()
+                .copied()
+                .filter(|key| matches!(extra.get(*key), Some(Value::String(s)) if !s.is_empty()))
+                .collect();
+            match present.len() {
+                1 => {}
+                0 => return Err(ParamError::missing(&format!("extra[{}]", rules.one_of_extra[0]))),
+                _ => {
+                    return Err(ParamError::invalid(
+                        &format!("extra[{}]", present[1]),
+                        format!("give only one of extra[{}]", rules.one_of_extra.join("], extra[")),
+                    ))
+                }
+            }
+        }
         let time_expire = match input.time_expire.as_ref() {
             None | Some(Value::Null) => now + DEFAULT_EXPIRY_SECS,
             Some(v) => {
@@ -244,6 +262,7 @@ fn opt_object(v: Option<&Value>, param: &str) -> Result<Map<String, Value>, Para
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ParamErrorCode;
     use serde_json::json;
 
     fn input(v: Value) -> NewChargeInput {
@@ -287,6 +306,36 @@ mod tests {
         let mut v = good();
         v.as_object_mut().expect("obj").remove("body");
         assert_eq!(NewCharge::parse(input(v), 1_000).expect_err("body").param, "body");
+    }
+
+    #[test]
+    fn apple_takes_exactly_one_proof_of_purchase() {
+        let with_extra = |extra: Value| {
+            let mut v = good();
+            v["channel"] = json!("apple_iap");
+            v["extra"] = extra;
+            NewCharge::parse(input(v), 1_000)
+        };
+        assert!(with_extra(json!({"signed_transaction": "a.b.c"})).is_ok());
+        assert!(with_extra(json!({"receipt_data": "MIIT"})).is_ok());
+        let none = with_extra(json!({})).expect_err("neither");
+        assert_eq!((none.param.as_str(), none.code), ("extra[signed_transaction]", ParamErrorCode::Missing));
+        let empty = with_extra(json!({"receipt_data": ""})).expect_err("empty");
+        assert_eq!(empty.code, ParamErrorCode::Missing);
+        let both = with_extra(json!({"signed_transaction": "a.b.c", "receipt_data": "MIIT"})).expect_err("both");
+        assert_eq!((both.param.as_str(), both.code), ("extra[receipt_data]", ParamErrorCode::Invalid));
+    }
+
+    #[test]
+    fn unionpay_web_products_need_a_result_url() {
+        let mut v = good();
+        v["channel"] = json!("upacp_pc");
+        assert_eq!(NewCharge::parse(input(v.clone()), 1_000).expect_err("no url").param, "extra[result_url]");
+        v["extra"] = json!({"result_url": "https://shop.example/done"});
+        assert!(NewCharge::parse(input(v.clone()), 1_000).is_ok());
+        // UnionPay's orderId is at least 8 characters.
+        v["order_no"] = json!("1234567");
+        assert_eq!(NewCharge::parse(input(v), 1_000).expect_err("short").param, "order_no");
     }
 
     #[test]

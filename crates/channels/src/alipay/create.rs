@@ -84,6 +84,10 @@ pub fn pay_order(product: ChannelCode, charge: &ChargeRef) -> Result<(&'static s
         | ChannelCode::WxLite
         | ChannelCode::WxPubQr
         | ChannelCode::WxWap
+        | ChannelCode::Upacp
+        | ChannelCode::UpacpWap
+        | ChannelCode::UpacpPc
+        | ChannelCode::AppleIap
         | ChannelCode::WxPubScan => return Err(ChannelError::Config("not an Alipay product".into())),
     };
     Ok((method, o))
@@ -111,6 +115,10 @@ pub fn client_params(
         | ChannelCode::WxLite
         | ChannelCode::WxPubQr
         | ChannelCode::WxWap
+        | ChannelCode::Upacp
+        | ChannelCode::UpacpWap
+        | ChannelCode::UpacpPc
+        | ChannelCode::AppleIap
         | ChannelCode::WxPubScan => "",
     };
     signed_request(cfg, method, &order, &[("notify_url", &ctx.notify_url), ("return_url", return_url)], timestamp)
@@ -162,6 +170,10 @@ pub async fn create(
         | ChannelCode::WxLite
         | ChannelCode::WxPubQr
         | ChannelCode::WxWap
+        | ChannelCode::Upacp
+        | ChannelCode::UpacpWap
+        | ChannelCode::UpacpPc
+        | ChannelCode::AppleIap
         | ChannelCode::WxPubScan => Err(ChannelError::Config("not an Alipay product".into())),
     }
 }

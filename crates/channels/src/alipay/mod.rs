@@ -161,6 +161,10 @@ impl Channel for AlipayChannel {
             | ChannelCode::WxLite
             | ChannelCode::WxPubQr
             | ChannelCode::WxWap
+            | ChannelCode::Upacp
+            | ChannelCode::UpacpWap
+            | ChannelCode::UpacpPc
+            | ChannelCode::AppleIap
             | ChannelCode::WxPubScan => "alipay.trade.close",
         };
         let answer = self.call(&cfg, method, &wire::TradeRef { out_trade_no: &charge.order_no }, &[]).await?;

@@ -41,6 +41,10 @@ pub fn unified_order(product: ChannelCode, ctx: &ChannelContext, charge: &Charge
         | ChannelCode::AlipayPcDirect
         | ChannelCode::AlipayQr
         | ChannelCode::AlipayScan
+        | ChannelCode::Upacp
+        | ChannelCode::UpacpWap
+        | ChannelCode::UpacpPc
+        | ChannelCode::AppleIap
         | ChannelCode::AlipayLite => return Err(ChannelError::Config("not a unifiedorder product".into())),
     };
     let total = charge.amount.to_string();
@@ -122,6 +126,10 @@ pub async fn create(
         | ChannelCode::AlipayPcDirect
         | ChannelCode::AlipayQr
         | ChannelCode::AlipayScan
+        | ChannelCode::Upacp
+        | ChannelCode::UpacpWap
+        | ChannelCode::UpacpPc
+        | ChannelCode::AppleIap
         | ChannelCode::AlipayLite => return Err(ChannelError::Config("not a unifiedorder product".into())),
     };
     Ok(Created::pending(Credential(credential)))

@@ -70,6 +70,10 @@ pub fn prepay_request<'a>(
         | ChannelCode::AlipayPcDirect
         | ChannelCode::AlipayQr
         | ChannelCode::AlipayScan
+        | ChannelCode::Upacp
+        | ChannelCode::UpacpWap
+        | ChannelCode::UpacpPc
+        | ChannelCode::AppleIap
         | ChannelCode::AlipayLite => return Err(ChannelError::Config("not a WeChat Pay product".into())),
     };
     Ok((path, r))
@@ -121,6 +125,10 @@ pub async fn create(
         | ChannelCode::AlipayPcDirect
         | ChannelCode::AlipayQr
         | ChannelCode::AlipayScan
+        | ChannelCode::Upacp
+        | ChannelCode::UpacpWap
+        | ChannelCode::UpacpPc
+        | ChannelCode::AppleIap
         | ChannelCode::AlipayLite => return Err(ChannelError::Config("not a WeChat Pay APIv3 product".into())),
     };
     Ok(Created::pending(Credential(credential)))
