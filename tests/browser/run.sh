@@ -40,53 +40,15 @@ CHROMIUM="$(command -v chromium)"
 log "$("$CHROMIUM" --version 2>/dev/null | head -n 1)"
 (cd "$HERE" && npm ci --no-audit --no-fund --loglevel=error)
 
-# -------------------------------------------------------------- the binary
-DEFAULT_BIN="target/debug/unicharge"
-BIN="${UNICHARGE_BIN:-$DEFAULT_BIN}"
-if [ ! -x "$BIN" ] && [ "$BIN" = "$DEFAULT_BIN" ]; then
-  log "building $BIN"
-  cargo build -p unicharge
-fi
-[ -x "$BIN" ] || die "no executable server binary at $BIN (set UNICHARGE_BIN)"
-case "$BIN" in /*) ;; *) BIN="$ROOT/$BIN" ;; esac
-
-# ------------------------------------------------------- scratch and cleanup
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/unicharge-browser.XXXXXX")"
-SERVER_PID=""
-cleanup() {
-  local rc=$?
-  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill "$SERVER_PID" 2>/dev/null || true
-    for _ in $(seq 1 50); do
-      kill -0 "$SERVER_PID" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -9 "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-  fi
-  if [ "$rc" -ne 0 ] && [ -s "$WORK/server.log" ]; then
-    log "last lines of the server log:"
-    tail -n 40 "$WORK/server.log" >&2 || true
-  fi
-  rm -rf "$WORK"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-export NO_PROXY="127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}"
-export no_proxy="$NO_PROXY"
+# ------------------------------------------------ the binary and scratch
+source "$ROOT/tests/support/server.sh"
+uc_bin target/debug/unicharge
+uc_scratch unicharge-browser
 
 # ---------------------------------------------------------------- the server
-PORT="$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
-BASE="http://127.0.0.1:$PORT"
-export UNICHARGE_DATA_DIR="$WORK/data"
-export UNICHARGE_LISTEN="127.0.0.1:$PORT"
-export UNICHARGE_PUBLIC_URL="$BASE"
 # Always SQLite here, whatever the caller's environment says.
 unset UNICHARGE_DATABASE_URL
-mkdir -p "$UNICHARGE_DATA_DIR"
+uc_server_env
 
 # Two tenants, each with an app and test/live keys (`app create --json` prints
 # {"tenant":…,"app":…,"secret_keys":{"test":…,"live":…}}), and the operator
@@ -102,22 +64,7 @@ printf '%s\n' "$ADMIN_PASSWORD" |
   "$BIN" user create --email "$ADMIN_EMAIL" --admin --password-stdin >"$WORK/user.log" 2>&1 ||
   { cat "$WORK/user.log" >&2; die "user create --admin failed"; }
 
-log "starting $BIN serve on $BASE"
-"$BIN" serve >"$WORK/server.log" 2>&1 &
-SERVER_PID=$!
-node - "$BASE/ready" "$SERVER_PID" <<'EOF' || die "the server did not become ready (GET /ready -> 200) within 30 s"
-const [url, pid] = process.argv.slice(2);
-const deadline = Date.now() + 30000;
-(async () => {
-  while (Date.now() < deadline) {
-    try { process.kill(Number(pid), 0); } catch { console.error("the server exited during start-up"); process.exit(1); }
-    try { const r = await fetch(url); if (r.status === 200) process.exit(0); } catch {}
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  process.exit(1);
-})();
-EOF
-log "server ready"
+uc_serve
 
 export UC_BASE="$BASE"
 export UC_ADMIN_EMAIL="$ADMIN_EMAIL"

@@ -30,47 +30,9 @@ die() { log "error: $*"; exit 1; }
 
 command -v python3 >/dev/null 2>&1 || die "python3 is required"
 
-# ---------------------------------------------------------------- the binary
-DEFAULT_BIN="target/release/unicharge"
-BIN="${UNICHARGE_BIN:-$DEFAULT_BIN}"
-if [ ! -x "$BIN" ]; then
-  if [ "$BIN" = "$DEFAULT_BIN" ]; then
-    log "building $BIN"
-    cargo build --release -p unicharge
-  fi
-  [ -x "$BIN" ] || die "no executable server binary at $BIN (set UNICHARGE_BIN)"
-fi
-case "$BIN" in /*) ;; *) BIN="$ROOT/$BIN" ;; esac
-
-# ------------------------------------------------------- scratch and cleanup
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/unicharge-sdk.XXXXXX")"
-SERVER_PID=""
-cleanup() {
-  local rc=$?
-  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill "$SERVER_PID" 2>/dev/null || true
-    for _ in $(seq 1 50); do
-      kill -0 "$SERVER_PID" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -9 "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-  fi
-  if [ "$rc" -ne 0 ] && [ -s "$WORK/server.log" ]; then
-    log "last lines of the server log ($WORK/server.log):"
-    tail -n 40 "$WORK/server.log" >&2 || true
-  fi
-  rm -rf "$WORK"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# Loopback traffic must never go through a proxy (requests and urllib honour
-# HTTP_PROXY otherwise).
-export NO_PROXY="127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}"
-export no_proxy="$NO_PROXY"
+source "$ROOT/tests/support/server.sh"
+uc_bin target/release/unicharge
+uc_scratch unicharge-sdk
 
 # -------------------------------------------------------------------- the SDK
 if [ -n "${PINGPP_SDK_PYTHON:-}" ]; then
@@ -87,17 +49,7 @@ fi
   die "$PY does not have pingpp 2.7.2 with pycryptodome"
 
 # ----------------------------------------------------------------- the server
-PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
-BASE="http://127.0.0.1:$PORT"
-export UNICHARGE_DATA_DIR="$WORK/data"
-export UNICHARGE_LISTEN="127.0.0.1:$PORT"
-export UNICHARGE_PUBLIC_URL="$BASE"
-mkdir -p "$UNICHARGE_DATA_DIR"
-if [ -n "${UNICHARGE_DATABASE_URL:-}" ]; then
-  log "database: ${UNICHARGE_DATABASE_URL%%://*} (UNICHARGE_DATABASE_URL)"
-else
-  log "database: embedded SQLite under $UNICHARGE_DATA_DIR"
-fi
+uc_server_env
 
 # `app create --json` prints one JSON object on stdout:
 #   {"tenant":"ten_…","app":"app_…","secret_keys":{"test":"sk_test_…","live":"sk_live_…"}}
@@ -135,34 +87,7 @@ fi
 APP2="$(json_field "$WORK/app2.json" 'd["app"]')" || die "cannot read the app id from: $(cat "$WORK/app2.json")"
 KEY2="$(json_field "$WORK/app2.json" 'd["secret_keys"]["test"]')" || die "cannot read the test key from: $(cat "$WORK/app2.json")"
 
-log "starting $BIN serve on $BASE"
-"$BIN" serve >"$WORK/server.log" 2>&1 &
-SERVER_PID=$!
-
-"$PY" - "$BASE/ready" "$SERVER_PID" <<'EOF' || die "the server did not become ready (GET /ready -> 200) within 30 s"
-import os, sys, time, urllib.request, urllib.error
-url, pid = sys.argv[1], int(sys.argv[2])
-opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-deadline = time.monotonic() + 30
-last = "no answer"
-while time.monotonic() < deadline:
-    try:
-        os.kill(pid, 0)
-    except OSError:
-        sys.exit("[pingpp-sdk] the server exited during start-up")
-    try:
-        with opener.open(url, timeout=2) as r:
-            if r.status == 200:
-                sys.exit(0)
-            last = "HTTP %d" % r.status
-    except urllib.error.HTTPError as e:
-        last = "HTTP %d" % e.code
-    except Exception as e:
-        last = repr(e)
-    time.sleep(0.2)
-sys.exit("[pingpp-sdk] GET %s: %s" % (url, last))
-EOF
-log "server ready"
+uc_serve
 
 rc=0
 log "run 1/2: app $APP1, unsigned requests"

@@ -35,45 +35,12 @@ die() { log "error: $*"; exit 1; }
 command -v python3 >/dev/null 2>&1 || die "python3 is required"
 command -v node >/dev/null 2>&1 || die "node is required"
 
-BIN="${UNICHARGE_BIN:-target/debug/unicharge}"
-[ -x "$BIN" ] || die "no executable server binary at $BIN (build it with cargo build -p unicharge, or set UNICHARGE_BIN)"
-case "$BIN" in /*) ;; *) BIN="$ROOT/$BIN" ;; esac
-
-# ------------------------------------------------------- scratch and cleanup
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/unicharge-webhooks.XXXXXX")"
-SERVER_PID=""
-BG_PIDS=()
+source "$ROOT/tests/support/server.sh"
+uc_bin target/debug/unicharge
+uc_scratch unicharge-webhooks
 PASSED=0
 FAILED=0
-cleanup() {
-  local rc=$?
-  local p
-  for p in "${BG_PIDS[@]}"; do
-    kill "$p" 2>/dev/null || true
-  done
-  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill "$SERVER_PID" 2>/dev/null || true
-    for _ in $(seq 1 50); do
-      kill -0 "$SERVER_PID" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -9 "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-  fi
-  if [ "$rc" -ne 0 ] && [ -s "$WORK/server.log" ]; then
-    log "last lines of the server log:"
-    tail -n 40 "$WORK/server.log" >&2 || true
-  fi
-  rm -rf "$WORK"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
 
-# Loopback traffic must never go through a proxy.
-export NO_PROXY="127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}"
-export no_proxy="$NO_PROXY"
 # Importing verify_webhook must not leave __pycache__ in the repository.
 export PYTHONDONTWRITEBYTECODE=1
 
@@ -112,9 +79,7 @@ fi
 [ -f "$PINGPP_DIR/example/webhooks_verify.js" ] || die "no example/webhooks_verify.js under $PINGPP_DIR"
 
 # ------------------------------------------------------- helpers
-free_port() {
-  "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
+free_port() { uc_free_port; }
 
 cat >"$WORK/api.py" <<'EOF'
 """api.py METHOD URL KEY [JSON] | api.py pay URL | api.py get FILE EXPR"""
@@ -168,17 +133,7 @@ for f in verify_webhook.py verify_webhook.mjs; do
 done
 
 # ------------------------------------------------------- the server
-PORT="$(free_port)"
-BASE="http://127.0.0.1:$PORT"
-export UNICHARGE_DATA_DIR="$WORK/data"
-export UNICHARGE_LISTEN="127.0.0.1:$PORT"
-export UNICHARGE_PUBLIC_URL="$BASE"
-mkdir -p "$UNICHARGE_DATA_DIR"
-if [ -n "${UNICHARGE_DATABASE_URL:-}" ]; then
-  log "database: ${UNICHARGE_DATABASE_URL%%://*} (UNICHARGE_DATABASE_URL)"
-else
-  log "database: embedded SQLite under $UNICHARGE_DATA_DIR"
-fi
+uc_server_env
 
 "$BIN" app create --name webhook-check --json >"$WORK/app.json" 2>"$WORK/app.err" ||
   { cat "$WORK/app.json" "$WORK/app.err" >&2; die "unicharge app create failed"; }
@@ -187,28 +142,7 @@ tail -n 1 "$WORK/app.json" >"$WORK/app1.json"
 APP="$(jget "$WORK/app1.json" 'd["app"]')"
 KEY="$(jget "$WORK/app1.json" 'd["secret_keys"]["test"]')"
 
-log "starting $BIN serve on $BASE"
-"$BIN" serve >"$WORK/server.log" 2>&1 &
-SERVER_PID=$!
-"$PY" - "$BASE/ready" "$SERVER_PID" <<'EOF' || die "the server did not become ready (GET /ready -> 200) within 30 s"
-import os, sys, time, urllib.request
-url, pid = sys.argv[1], int(sys.argv[2])
-opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-deadline = time.monotonic() + 30
-while time.monotonic() < deadline:
-    try:
-        os.kill(pid, 0)
-    except OSError:
-        sys.exit("the server exited during start-up")
-    try:
-        with opener.open(url, timeout=2) as r:
-            if r.status == 200:
-                sys.exit(0)
-    except Exception:
-        pass
-    time.sleep(0.2)
-sys.exit(1)
-EOF
+uc_serve
 
 # The key is published unauthenticated.
 PEM="$WORK/platform_public_key.pem"
