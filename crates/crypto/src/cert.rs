@@ -31,7 +31,7 @@ pub fn pem_certificates(text: &str) -> Result<Vec<Vec<u8>>, CertError> {
     Ok(ders)
 }
 
-fn parse(der: &[u8]) -> Result<Certificate, CertError> {
+pub(crate) fn parse(der: &[u8]) -> Result<Certificate, CertError> {
     Certificate::from_der(der).map_err(|e| CertError::Der(e.to_string()))
 }
 
@@ -120,7 +120,7 @@ fn attribute_name(oid: &str) -> &str {
     }
 }
 
-fn attribute_value(v: &x509_cert::der::Any) -> Result<String, CertError> {
+pub(crate) fn attribute_value(v: &x509_cert::der::Any) -> Result<String, CertError> {
     let bytes = v.value();
     match v.tag() {
         Tag::Utf8String | Tag::PrintableString | Tag::Ia5String | Tag::TeletexString | Tag::VisibleString => {
@@ -138,7 +138,7 @@ fn attribute_value(v: &x509_cert::der::Any) -> Result<String, CertError> {
 }
 
 /// A big-endian two's-complement integer in decimal, of any length.
-fn signed_decimal(bytes: &[u8]) -> String {
+pub(crate) fn signed_decimal(bytes: &[u8]) -> String {
     let negative = bytes.first().is_some_and(|b| b & 0x80 != 0);
     let mut magnitude = bytes.to_vec();
     if negative {
@@ -194,7 +194,7 @@ fn is_rsa_signed(der: &[u8]) -> Result<bool, CertError> {
 }
 
 /// (tag, start of value, end of value) of the TLV at `i`.
-fn tlv(b: &[u8], i: usize) -> Option<(u8, usize, usize)> {
+pub(crate) fn tlv(b: &[u8], i: usize) -> Option<(u8, usize, usize)> {
     let tag = *b.get(i)?;
     let first = *b.get(i + 1)?;
     let (len, start) = if first & 0x80 == 0 {

@@ -11,8 +11,10 @@ mod cert;
 pub mod gmt8;
 mod mac;
 mod params;
+mod pkcs12;
 mod rsa_keys;
 mod sym;
+mod unionpay;
 
 pub use aead::{SealError, SecretSealer};
 pub use cert::{
@@ -21,9 +23,14 @@ pub use cert::{
 };
 pub use mac::{ct_eq, hmac_sha256, hmac_sha256_hex, verify_hmac_sha256, KeyedHasher};
 pub use params::{sorted_sign_content, sorted_sign_content_keep_empty, wechat_v2_sign};
+pub use pkcs12::{build_pkcs12, load_pkcs12, Pkcs12Error, Pkcs12Identity};
 pub use rsa_keys::{generate_rsa_2048_pkcs8_pem, RsaKeyError, RsaPublicKey, RsaSigner};
 pub use sym::{
     aes_256_ecb_pkcs7_decrypt, aes_256_ecb_pkcs7_encrypt, aes_gcm_decrypt, aes_gcm_encrypt, md5_hex, CipherError,
+};
+pub use unionpay::{
+    certificate_der, certificate_serial_decimal, parse_qstring, unionpay_request_content, unionpay_sign,
+    unionpay_verify, unionpay_verify_content, TrustError, UnionpayTrust, UNIONPAY_COMPANY, UNIONPAY_TEST_COMPANY,
 };
 
 pub use secrecy::{ExposeSecret, SecretBox, SecretString};

@@ -112,6 +112,13 @@ impl RsaSigner {
         Ok(Self { pair })
     }
 
+    /// A PKCS#8 (or, failing that, PKCS#1) DER key, as a PKCS#12 bag holds it.
+    pub fn from_pkcs8_der(der: &[u8]) -> Result<Self, RsaKeyError> {
+        let pair =
+            RsaKeyPair::from_pkcs8(der).or_else(|_| RsaKeyPair::from_der(der)).map_err(|_| RsaKeyError::Unparseable)?;
+        Ok(Self { pair })
+    }
+
     pub fn sign_sha256(&self, msg: &[u8]) -> Vec<u8> {
         let mut sig = vec![0u8; self.pair.public_modulus_len()];
         let rng = aws_lc_rs::rand::SystemRandom::new();
