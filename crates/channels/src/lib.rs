@@ -13,6 +13,7 @@ mod types;
 pub mod alipay;
 pub mod sandbox;
 mod unbuilt;
+pub mod unionpay;
 pub mod wechat;
 
 pub use config::{ChannelConfig, ParamSpec};
@@ -63,8 +64,7 @@ pub struct Channels {
     sandbox: Arc<sandbox::SandboxChannel>,
     alipay: alipay::AlipayProducts,
     wechat: wechat::WechatProducts,
-    // TEMPORARY (see unbuilt.rs): replaced by unionpay::UnionpayProducts.
-    upacp: [Arc<unbuilt::Unbuilt>; 3],
+    unionpay: unionpay::UnionpayProducts,
     // TEMPORARY (see unbuilt.rs): replaced by apple::AppleIapChannel.
     apple_iap: Arc<unbuilt::Unbuilt>,
 }
@@ -95,12 +95,8 @@ impl Channels {
         Self {
             sandbox: Arc::new(sandbox::SandboxChannel::new(http.clone())),
             alipay: alipay::AlipayProducts::new(http.clone()),
+            unionpay: unionpay::UnionpayProducts::new(http.clone()),
             wechat: wechat::WechatProducts::with_options(http, options.scan_wait, options.wechat_sandbox_tls),
-            upacp: [
-                Arc::new(unbuilt::Unbuilt(ChannelCode::Upacp)),
-                Arc::new(unbuilt::Unbuilt(ChannelCode::UpacpWap)),
-                Arc::new(unbuilt::Unbuilt(ChannelCode::UpacpPc)),
-            ],
             apple_iap: Arc::new(unbuilt::Unbuilt(ChannelCode::AppleIap)),
         }
     }
@@ -120,9 +116,9 @@ impl Channels {
             ChannelCode::WxPubQr => self.wechat.pub_qr.as_ref(),
             ChannelCode::WxWap => self.wechat.wap.as_ref(),
             ChannelCode::WxPubScan => self.wechat.pub_scan.as_ref(),
-            ChannelCode::Upacp => self.upacp[0].as_ref(),
-            ChannelCode::UpacpWap => self.upacp[1].as_ref(),
-            ChannelCode::UpacpPc => self.upacp[2].as_ref(),
+            ChannelCode::Upacp => self.unionpay.app.as_ref(),
+            ChannelCode::UpacpWap => self.unionpay.wap.as_ref(),
+            ChannelCode::UpacpPc => self.unionpay.pc.as_ref(),
             ChannelCode::AppleIap => self.apple_iap.as_ref(),
         }
     }
