@@ -9,6 +9,7 @@ pub mod alipay;
 mod html;
 mod notifier;
 pub mod sandbox;
+pub mod unionpay;
 pub mod wechat;
 
 pub use notifier::{AckCheck, Notifier, Outgoing, Render, RetrySchedule};
