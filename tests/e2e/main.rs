@@ -17,6 +17,7 @@ mod notify;
 mod refunds;
 mod signing;
 mod sweep;
+mod unionpay;
 mod validation;
 mod webhooks;
 mod webhooks_cluster;

@@ -229,3 +229,33 @@ pub async fn provision_wechat_sandbox(state: &AppState, app_id: &str, now: i64) 
     )?;
     save(state, &row).await
 }
+
+/// Gives an app a test-mode UnionPay merchant on the built-in UnionPay
+/// sandbox, as UnionPay onboards one: a merId, a signing key pair whose
+/// certificate the sandbox's CA issues (its serial is the certId), handed
+/// over as a password-protected PKCS#12 file like `acp_sign.pfx`. The
+/// sandbox's root and middle certificates are the test-mode defaults.
+pub async fn provision_unionpay_sandbox(state: &AppState, app_id: &str, now: i64) -> Result<(), ApiError> {
+    use base64::Engine;
+    let key = unicharge_crypto::generate_rsa_2048_pkcs8_pem().map_err(ApiError::internal)?;
+    let mer_id = unicharge_sandboxes::unionpay::new_mer_id();
+    let cert = state.unionpay_sandbox.issue_merchant_certificate(&mer_id, &key).map_err(ApiError::internal)?;
+    state.unionpay_merchants.register(&mer_id, &cert).await?;
+    let key_der = pem::parse(&key).map_err(ApiError::internal)?.contents().to_vec();
+    let cert_der = unicharge_crypto::certificate_der(&cert).map_err(ApiError::internal)?;
+    let password = hex::encode(unicharge_crypto::random_bytes(12));
+    let pfx = unicharge_crypto::build_pkcs12(&key_der, &cert_der, &password).map_err(ApiError::internal)?;
+    let mut params = Map::new();
+    params.insert("mer_id".into(), json!(mer_id));
+    params.insert("sign_cert_pfx".into(), json!(base64::engine::general_purpose::STANDARD.encode(pfx)));
+    params.insert("sign_cert_password".into(), json!(password));
+    let row = seal_config(
+        &state.sealer,
+        unicharge_channels::unionpay::PARAMS,
+        Target { app_id, mode: Mode::Test, channel: ChannelCode::Upacp },
+        &params,
+        true,
+        now,
+    )?;
+    save(state, &row).await
+}

@@ -36,6 +36,7 @@ pub fn serve(listener: TcpListener, state: AppState, workers: usize) -> std::io:
         let sandbox = data.sandbox.clone();
         let alipay = data.alipay_sandbox.clone();
         let wechat = data.wechat_sandbox.clone();
+        let unionpay = data.unionpay_sandbox.clone();
         App::new()
             .app_data(data.clone())
             // Path only: query strings carry sandbox pay-URL tokens and
@@ -49,6 +50,7 @@ pub fn serve(listener: TcpListener, state: AppState, workers: usize) -> std::io:
             // Before `/sandbox`, whose scope would otherwise claim these paths.
             .configure(|cfg| unicharge_sandboxes::alipay::configure(cfg, alipay))
             .configure(|cfg| unicharge_sandboxes::wechat::configure(cfg, wechat))
+            .configure(|cfg| unicharge_sandboxes::unionpay::configure(cfg, unionpay))
             .configure(|cfg| unicharge_sandboxes::sandbox::configure(cfg, sandbox))
             .configure(routes::configure)
     })

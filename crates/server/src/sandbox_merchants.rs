@@ -116,3 +116,38 @@ impl MerchantDirectory for StoredWechatMerchants {
         }
     }
 }
+
+fn unionpay_setting(mer_id: &str) -> String {
+    format!("sandbox.unionpay.mer.{mer_id}")
+}
+
+/// The UnionPay sandbox's merchants: each merId's signing certificate
+/// (public, so stored in the clear), shared by every node.
+pub struct StoredUnionpayMerchants {
+    store: Store,
+}
+
+impl StoredUnionpayMerchants {
+    pub fn new(store: Store) -> Self {
+        Self { store }
+    }
+
+    /// merIds are random, so an existing entry is the same registration.
+    pub async fn register(&self, mer_id: &str, cert_pem: &str) -> Result<(), StoreError> {
+        self.store.get_or_init_setting(&unionpay_setting(mer_id), cert_pem).await?;
+        Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl unicharge_sandboxes::unionpay::MerchantDirectory for StoredUnionpayMerchants {
+    async fn merchant_certificate(&self, mer_id: &str) -> Option<String> {
+        match self.store.get_setting(&unionpay_setting(mer_id)).await {
+            Ok(cert) => cert,
+            Err(e) => {
+                tracing::warn!(mer_id, error = %e, "sandbox UnionPay merchant lookup failed");
+                None
+            }
+        }
+    }
+}

@@ -5,6 +5,7 @@ use unicharge_channels::Channels;
 use unicharge_crypto::{KeyedHasher, SecretSealer};
 use unicharge_sandboxes::alipay::AlipaySandbox;
 use unicharge_sandboxes::sandbox::SandboxProvider;
+use unicharge_sandboxes::unionpay::UnionpaySandbox;
 use unicharge_sandboxes::wechat::WechatSandbox;
 use unicharge_store::{ApiKeyRow, AppRow, Store};
 
@@ -31,6 +32,8 @@ pub struct Sandboxes {
     pub alipay_apps: Arc<crate::sandbox_apps::StoredAlipayApps>,
     pub wechat: actix_web::web::Data<WechatSandbox>,
     pub wechat_merchants: Arc<crate::sandbox_merchants::StoredWechatMerchants>,
+    pub unionpay: actix_web::web::Data<UnionpaySandbox>,
+    pub unionpay_merchants: Arc<crate::sandbox_merchants::StoredUnionpayMerchants>,
 }
 
 /// Shared by every request handler.
@@ -47,6 +50,10 @@ pub struct AppState {
     /// The WeChat Pay sandbox's merchants, where test-mode provisioning
     /// registers each app's merchant account.
     pub wechat_merchants: Arc<crate::sandbox_merchants::StoredWechatMerchants>,
+    pub unionpay_sandbox: actix_web::web::Data<UnionpaySandbox>,
+    /// The UnionPay sandbox's merchants, where test-mode provisioning
+    /// registers each app's signing certificate.
+    pub unionpay_merchants: Arc<crate::sandbox_merchants::StoredUnionpayMerchants>,
     pub sealer: Arc<SecretSealer>,
     pub hasher: Arc<KeyedHasher>,
     pub settings: Arc<ServerSettings>,
@@ -81,6 +88,8 @@ impl AppState {
             alipay_apps: sandboxes.alipay_apps,
             wechat_sandbox: sandboxes.wechat,
             wechat_merchants: sandboxes.wechat_merchants,
+            unionpay_sandbox: sandboxes.unionpay,
+            unionpay_merchants: sandboxes.unionpay_merchants,
             sealer,
             hasher: Arc::new(hasher),
             settings: Arc::new(settings),

@@ -16,9 +16,10 @@ use unicharge_channels::Channels;
 use unicharge_crypto::{KeyedHasher, SecretSealer};
 use unicharge_sandboxes::alipay::AlipaySandbox;
 use unicharge_sandboxes::sandbox::SandboxProvider;
+use unicharge_sandboxes::unionpay::UnionpaySandbox;
 use unicharge_sandboxes::wechat::WechatSandbox;
 use unicharge_server::sandbox_apps::StoredAlipayApps;
-use unicharge_server::sandbox_merchants::StoredWechatMerchants;
+use unicharge_server::sandbox_merchants::{StoredUnionpayMerchants, StoredWechatMerchants};
 use unicharge_server::{AppState, Sandboxes, ServerSettings};
 use unicharge_store::{Store, StoreOptions};
 
@@ -79,12 +80,17 @@ pub async fn build_state(cfg: &Config) -> anyhow::Result<AppState> {
         .context("the WeChat Pay sandbox CA")?;
     let wechat = actix_web::web::Data::new(wechat);
     let wechat_tls = wechat_secapi(&wechat)?;
+    let unionpay_merchants = Arc::new(StoredUnionpayMerchants::new(store.clone()));
+    let unionpay = UnionpaySandbox::new(unionpay_merchants.clone(), http.clone(), cfg.sandbox_time_scale)
+        .context("the UnionPay sandbox key")?;
     let sandboxes = Sandboxes {
         sandbox: actix_web::web::Data::new(sandbox),
         alipay: actix_web::web::Data::new(alipay),
         alipay_apps,
         wechat,
         wechat_merchants,
+        unionpay: actix_web::web::Data::new(unionpay),
+        unionpay_merchants,
     };
     let options = unicharge_channels::ChannelOptions {
         scan_wait: Duration::from_millis(cfg.scan_create_wait_ms),
