@@ -11,6 +11,7 @@ mod m20261201_000003_claim_order;
 mod m20261205_000005_pingpp_signature;
 mod m20261205_000006_dashboard;
 mod m20261205_000007_charge_notify_trigger;
+mod m20261205_000008_apple_transactions;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000005_pingpp_signature::Migration),
             Box::new(m20261205_000006_dashboard::Migration),
             Box::new(m20261205_000007_charge_notify_trigger::Migration),
+            Box::new(m20261205_000008_apple_transactions::Migration),
         ]
     }
 }

@@ -7,6 +7,7 @@ mod admin_client;
 mod admin_isolation;
 mod admin_manage;
 mod alipay;
+mod apple_iap;
 mod auth;
 mod cache;
 mod channel_support;

@@ -67,6 +67,9 @@ fn outcome(o: &NotifyOutcome) -> Value {
         NotifyOutcome::Refund { refund_id, order_no, status, amount } => {
             json!({"kind": "refund", "refund_id": refund_id, "order_no": order_no, "amount": amount, "status": format!("{status:?}")})
         }
+        NotifyOutcome::ProviderRefund { transaction_no, .. } => {
+            json!({"kind": "provider_refund", "transaction_no": transaction_no})
+        }
         NotifyOutcome::Ignored => json!({"kind": "ignored"}),
     }
 }

@@ -11,8 +11,8 @@ mod error;
 mod types;
 
 pub mod alipay;
+pub mod apple;
 pub mod sandbox;
-mod unbuilt;
 pub mod unionpay;
 pub mod wechat;
 
@@ -65,8 +65,7 @@ pub struct Channels {
     alipay: alipay::AlipayProducts,
     wechat: wechat::WechatProducts,
     unionpay: unionpay::UnionpayProducts,
-    // TEMPORARY (see unbuilt.rs): replaced by apple::AppleIapChannel.
-    apple_iap: Arc<unbuilt::Unbuilt>,
+    apple_iap: Arc<apple::AppleIapChannel>,
 }
 
 /// What the adapters take from the server's configuration.
@@ -92,12 +91,13 @@ impl Channels {
     }
 
     pub fn with_options(http: reqwest::Client, options: ChannelOptions) -> Self {
+        let apple_iap = Arc::new(apple::AppleIapChannel::new(http.clone()));
         Self {
             sandbox: Arc::new(sandbox::SandboxChannel::new(http.clone())),
             alipay: alipay::AlipayProducts::new(http.clone()),
             unionpay: unionpay::UnionpayProducts::new(http.clone()),
             wechat: wechat::WechatProducts::with_options(http, options.scan_wait, options.wechat_sandbox_tls),
-            apple_iap: Arc::new(unbuilt::Unbuilt(ChannelCode::AppleIap)),
+            apple_iap,
         }
     }
 

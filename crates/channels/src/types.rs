@@ -97,6 +97,18 @@ pub enum NotifyOutcome {
         status: RefundStatusReport,
         amount: i64,
     },
+    /// A refund the provider made on its own (Apple `REFUND`/`REVOKE`): no
+    /// refund of ours exists yet. The server finds the charge by
+    /// `transaction_no` within the app and mode, then creates and completes
+    /// the refund in one transaction. `amount: None` refunds what is left.
+    ProviderRefund {
+        transaction_no: String,
+        amount: Option<i64>,
+        /// Unix seconds.
+        refunded_at: i64,
+        /// The provider's reason, e.g. `REFUND <notificationUUID>`.
+        reason: String,
+    },
     /// A valid notification that carries no state change (e.g. WAIT_BUYER_PAY).
     Ignored,
 }

@@ -9,18 +9,21 @@
 mod aead;
 mod cert;
 pub mod gmt8;
+mod jose;
 mod mac;
 mod params;
 mod pkcs12;
 mod rsa_keys;
 mod sym;
 mod unionpay;
+mod x509_ec;
 
 pub use aead::{SealError, SecretSealer};
 pub use cert::{
     alipay_cert_sn, alipay_root_cert_sn, certificate_serial_validity, certificate_spki_der, pem_certificates,
     CertError, CertSerialValidity,
 };
+pub use jose::{p256_spki_der, CompactJws, Es256Signer, JoseError};
 pub use mac::{ct_eq, hmac_sha256, hmac_sha256_hex, verify_hmac_sha256, KeyedHasher};
 pub use params::{sorted_sign_content, sorted_sign_content_keep_empty, wechat_v2_sign};
 pub use pkcs12::{build_pkcs12, load_pkcs12, Pkcs12Error, Pkcs12Identity};
@@ -32,6 +35,7 @@ pub use unionpay::{
     certificate_der, certificate_serial_decimal, parse_qstring, unionpay_request_content, unionpay_sign,
     unionpay_verify, unionpay_verify_content, TrustError, UnionpayTrust, UNIONPAY_COMPANY, UNIONPAY_TEST_COMPANY,
 };
+pub use x509_ec::{certificates_from_text, verify_ec_chain, ChainError, ChainPolicy};
 
 pub use secrecy::{ExposeSecret, SecretBox, SecretString};
 

@@ -6,6 +6,7 @@
 //! know only what a provider would (merchant keys, their own trades).
 
 pub mod alipay;
+pub mod apple;
 mod html;
 mod notifier;
 pub mod sandbox;

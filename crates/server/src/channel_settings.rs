@@ -259,3 +259,47 @@ pub async fn provision_unionpay_sandbox(state: &AppState, app_id: &str, now: i64
     )?;
     save(state, &row).await
 }
+
+/// The products every test-mode app can buy on the Apple sandbox
+/// (productId → price in fen). A tenant replaces the table with its own
+/// through `PUT /v1/apps/{id}/channels/apple_iap` (see docs/channels/apple.md).
+pub const APPLE_SANDBOX_PRODUCTS: &str = r#"{"coins_6": 600, "coins_30": 3000, "coins_68": 6800}"#;
+
+/// The bundle id of an app's test-mode Apple configuration.
+pub fn apple_sandbox_bundle_id(app_id: &str) -> String {
+    format!("com.unicharge.sandbox.{}", app_id.trim_start_matches("app_"))
+}
+
+/// Gives an app a test-mode Apple in-app purchase configuration on the
+/// built-in Apple sandbox, as App Store Connect issues one: an in-app
+/// purchase key (a P-256 `.p8` whose public half the sandbox registers,
+/// with a key id and issuer id), a bundle id of its own, a demo product
+/// table, and the sandbox's root certificate as the trust anchor.
+pub async fn provision_apple_sandbox(state: &AppState, app_id: &str, now: i64) -> Result<(), ApiError> {
+    let (signer, key_pem) = unicharge_crypto::Es256Signer::generate().map_err(ApiError::internal)?;
+    let key_id: String = hex::encode_upper(unicharge_crypto::random_bytes(5));
+    let b = unicharge_crypto::random_bytes(16);
+    let h = hex::encode(b);
+    let issuer_id = format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..]);
+    let key = unicharge_sandboxes::apple::SandboxApiKey {
+        issuer_id: issuer_id.clone(),
+        public_key_pem: signer.public_key_pem(),
+    };
+    state.apple_keys.register(&key_id, &key).await?;
+    let mut params = Map::new();
+    params.insert("bundle_id".into(), json!(apple_sandbox_bundle_id(app_id)));
+    params.insert("issuer_id".into(), json!(issuer_id));
+    params.insert("key_id".into(), json!(key_id));
+    params.insert("private_key".into(), json!(key_pem));
+    params.insert("products".into(), json!(APPLE_SANDBOX_PRODUCTS));
+    params.insert("root_cert".into(), json!(state.apple_sandbox.root_pem()));
+    let row = seal_config(
+        &state.sealer,
+        unicharge_channels::apple::PARAMS,
+        Target { app_id, mode: Mode::Test, channel: ChannelCode::AppleIap },
+        &params,
+        true,
+        now,
+    )?;
+    save(state, &row).await
+}

@@ -3,6 +3,7 @@
 //! provider (`/sandbox`).
 
 pub mod admin;
+mod apple_iap;
 pub mod auth;
 mod body;
 pub mod channel_settings;
@@ -13,6 +14,7 @@ pub mod ops;
 pub mod payments;
 pub mod render;
 mod routes;
+pub mod sandbox_apple_keys;
 pub mod sandbox_apps;
 pub mod sandbox_merchants;
 mod state;
@@ -37,6 +39,7 @@ pub fn serve(listener: TcpListener, state: AppState, workers: usize) -> std::io:
         let alipay = data.alipay_sandbox.clone();
         let wechat = data.wechat_sandbox.clone();
         let unionpay = data.unionpay_sandbox.clone();
+        let apple = data.apple_sandbox.clone();
         App::new()
             .app_data(data.clone())
             // Path only: query strings carry sandbox pay-URL tokens and
@@ -51,6 +54,7 @@ pub fn serve(listener: TcpListener, state: AppState, workers: usize) -> std::io:
             .configure(|cfg| unicharge_sandboxes::alipay::configure(cfg, alipay))
             .configure(|cfg| unicharge_sandboxes::wechat::configure(cfg, wechat))
             .configure(|cfg| unicharge_sandboxes::unionpay::configure(cfg, unionpay))
+            .configure(|cfg| unicharge_sandboxes::apple::configure(cfg, apple))
             .configure(|cfg| unicharge_sandboxes::sandbox::configure(cfg, sandbox))
             .configure(routes::configure)
     })

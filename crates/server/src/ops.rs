@@ -43,6 +43,7 @@ pub async fn create_app(
     channel_settings::provision_alipay_sandbox(state, &row.id, row.created).await?;
     channel_settings::provision_wechat_sandbox(state, &row.id, row.created).await?;
     channel_settings::provision_unionpay_sandbox(state, &row.id, row.created).await?;
+    channel_settings::provision_apple_sandbox(state, &row.id, row.created).await?;
     Ok(row)
 }
 

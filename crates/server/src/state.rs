@@ -4,6 +4,7 @@ use std::time::{Duration, Instant};
 use unicharge_channels::Channels;
 use unicharge_crypto::{KeyedHasher, SecretSealer};
 use unicharge_sandboxes::alipay::AlipaySandbox;
+use unicharge_sandboxes::apple::AppleSandbox;
 use unicharge_sandboxes::sandbox::SandboxProvider;
 use unicharge_sandboxes::unionpay::UnionpaySandbox;
 use unicharge_sandboxes::wechat::WechatSandbox;
@@ -34,6 +35,8 @@ pub struct Sandboxes {
     pub wechat_merchants: Arc<crate::sandbox_merchants::StoredWechatMerchants>,
     pub unionpay: actix_web::web::Data<UnionpaySandbox>,
     pub unionpay_merchants: Arc<crate::sandbox_merchants::StoredUnionpayMerchants>,
+    pub apple: actix_web::web::Data<AppleSandbox>,
+    pub apple_keys: Arc<crate::sandbox_apple_keys::StoredAppleKeys>,
 }
 
 /// Shared by every request handler.
@@ -54,6 +57,10 @@ pub struct AppState {
     /// The UnionPay sandbox's merchants, where test-mode provisioning
     /// registers each app's signing certificate.
     pub unionpay_merchants: Arc<crate::sandbox_merchants::StoredUnionpayMerchants>,
+    /// The Apple sandbox (App Store Server API) and its in-app purchase keys,
+    /// where test-mode provisioning registers each app's key.
+    pub apple_sandbox: actix_web::web::Data<AppleSandbox>,
+    pub apple_keys: Arc<crate::sandbox_apple_keys::StoredAppleKeys>,
     pub sealer: Arc<SecretSealer>,
     pub hasher: Arc<KeyedHasher>,
     pub settings: Arc<ServerSettings>,
@@ -90,6 +97,8 @@ impl AppState {
             wechat_merchants: sandboxes.wechat_merchants,
             unionpay_sandbox: sandboxes.unionpay,
             unionpay_merchants: sandboxes.unionpay_merchants,
+            apple_sandbox: sandboxes.apple,
+            apple_keys: sandboxes.apple_keys,
             sealer,
             hasher: Arc::new(hasher),
             settings: Arc::new(settings),

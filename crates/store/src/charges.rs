@@ -72,36 +72,7 @@ impl Store {
     /// Inserts a charge and returns it as stored, in one round trip.
     /// `Ok(None)` means `(app, mode, order_no)` is taken.
     pub async fn insert_charge(&self, r: &NewChargeRow) -> Result<Option<ChargeRow>, StoreError> {
-        let am = charge::ActiveModel {
-            id: Set(r.id.clone()),
-            app_id: Set(r.app_id.clone()),
-            livemode: Set(r.livemode),
-            channel: Set(r.channel.clone()),
-            order_no: Set(r.order_no.clone()),
-            amount: Set(r.amount),
-            amount_settle: Set(Some(r.amount)),
-            currency: Set(r.currency.clone()),
-            client_ip: Set(r.client_ip.clone()),
-            subject: Set(r.subject.clone()),
-            body: Set(r.body.clone()),
-            extra: Set(r.extra.clone()),
-            metadata: Set(r.metadata.clone()),
-            description: Set(r.description.clone()),
-            credential: Set(r.credential.clone()),
-            status: Set("pending".into()),
-            amount_refunded: Set(0),
-            amount_refunding: Set(0),
-            refund_count: Set(0),
-            transaction_no: Set(None),
-            failure_code: Set(None),
-            failure_msg: Set(None),
-            created: Set(r.created),
-            time_paid: Set(None),
-            time_expire: Set(r.time_expire),
-            time_settle: Set(None),
-            next_query_at: Set(r.next_query_at),
-            ..Default::default()
-        };
+        let am = new_charge_model(r);
         match charge::Entity::insert(am).exec_with_returning(&self.writer).await {
             Ok(row) => Ok(Some(row)),
             Err(e) => match e.sql_err() {
@@ -257,6 +228,41 @@ impl Store {
         txn.commit().await?;
         self.charge_changed(id);
         Ok(ChargeTransition::Applied { charge: row, event: ev })
+    }
+}
+
+/// A new charge as its pending row (shared with the Apple insert, which
+/// writes it already paid).
+pub(crate) fn new_charge_model(r: &NewChargeRow) -> charge::ActiveModel {
+    charge::ActiveModel {
+        id: Set(r.id.clone()),
+        app_id: Set(r.app_id.clone()),
+        livemode: Set(r.livemode),
+        channel: Set(r.channel.clone()),
+        order_no: Set(r.order_no.clone()),
+        amount: Set(r.amount),
+        amount_settle: Set(Some(r.amount)),
+        currency: Set(r.currency.clone()),
+        client_ip: Set(r.client_ip.clone()),
+        subject: Set(r.subject.clone()),
+        body: Set(r.body.clone()),
+        extra: Set(r.extra.clone()),
+        metadata: Set(r.metadata.clone()),
+        description: Set(r.description.clone()),
+        credential: Set(r.credential.clone()),
+        status: Set("pending".into()),
+        amount_refunded: Set(0),
+        amount_refunding: Set(0),
+        refund_count: Set(0),
+        transaction_no: Set(None),
+        failure_code: Set(None),
+        failure_msg: Set(None),
+        created: Set(r.created),
+        time_paid: Set(None),
+        time_expire: Set(r.time_expire),
+        time_settle: Set(None),
+        next_query_at: Set(r.next_query_at),
+        ..Default::default()
     }
 }
 

@@ -11,6 +11,7 @@ pub mod admin_users;
 pub mod entity;
 pub mod notifications;
 
+mod apple;
 mod cache;
 mod charges;
 mod connect;
@@ -21,6 +22,7 @@ mod tenancy;
 mod webhook_batch;
 pub mod webhooks;
 
+pub use apple::{AppleInsert, ProviderRefund};
 pub use charges::{ChargeFilter, ChargeTransition, NewChargeRow, PaidInfo};
 pub use connect::{Backend, StoreOptions};
 pub use entity::{

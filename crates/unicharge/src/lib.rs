@@ -83,6 +83,9 @@ pub async fn build_state(cfg: &Config) -> anyhow::Result<AppState> {
     let unionpay_merchants = Arc::new(StoredUnionpayMerchants::new(store.clone()));
     let unionpay = UnionpaySandbox::new(unionpay_merchants.clone(), http.clone(), cfg.sandbox_time_scale)
         .context("the UnionPay sandbox key")?;
+    let apple_keys = Arc::new(unicharge_server::sandbox_apple_keys::StoredAppleKeys::new(store.clone()));
+    let apple = unicharge_sandboxes::apple::AppleSandbox::new(apple_keys.clone(), http.clone())
+        .context("the Apple sandbox's certificate chain")?;
     let sandboxes = Sandboxes {
         sandbox: actix_web::web::Data::new(sandbox),
         alipay: actix_web::web::Data::new(alipay),
@@ -91,6 +94,8 @@ pub async fn build_state(cfg: &Config) -> anyhow::Result<AppState> {
         wechat_merchants,
         unionpay: actix_web::web::Data::new(unionpay),
         unionpay_merchants,
+        apple: actix_web::web::Data::new(apple),
+        apple_keys,
     };
     let options = unicharge_channels::ChannelOptions {
         scan_wait: Duration::from_millis(cfg.scan_create_wait_ms),

@@ -108,6 +108,11 @@ async fn create_charge(
         // the sweeper asks the channel (a scanned payment within seconds).
         next_query_at: Some(crate::sweep::first_query_at(&state.settings, nc.channel, now)),
     };
+    // Apple: the purchase is already paid; it is stored paid with its claim
+    // on the Apple transaction, which makes a second presentation a no-op.
+    if nc.channel == unicharge_domain::ChannelCode::AppleIap {
+        return crate::apple_iap::store_purchase(state, &row, created.status, now).await;
+    }
     match state.store.insert_charge(&row).await? {
         Some(stored) => {
             let stored = settle_at_creation(state, stored, created.status, now).await;

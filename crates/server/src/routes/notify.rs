@@ -81,6 +81,14 @@ async fn handle(
     let outcome = state.channels.get(code).parse_notify(&ctx, raw).map_err(|e| e.to_string())?;
     match outcome {
         NotifyOutcome::Ignored => Ok(()),
+        NotifyOutcome::ProviderRefund { transaction_no, amount, refunded_at, reason } => {
+            let reported =
+                crate::apple_iap::Reported { transaction_no: &transaction_no, amount, refunded_at, reason: &reason };
+            let touched = crate::apple_iap::provider_refund(state, app_id, mode, reported, now()).await?;
+            noted.charge_id = Some(touched.charge_id);
+            noted.refund_id = touched.refund_id;
+            Ok(())
+        }
         NotifyOutcome::Charge { order_no, status, amount } => {
             let c = state
                 .store

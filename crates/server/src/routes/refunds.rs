@@ -34,6 +34,7 @@ pub(crate) async fn create_refund(
     charge: &unicharge_store::ChargeRow,
     fields: Map<String, Value>,
 ) -> Result<RefundRow, ApiError> {
+    crate::apple_iap::refuse_tenant_refund(charge)?;
     if charge.status != "paid" {
         return Err(ApiError::bad(
             "charge_unpaid",

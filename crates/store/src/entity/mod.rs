@@ -6,6 +6,7 @@ pub mod admin_login_failure;
 pub mod admin_session;
 pub mod admin_user;
 pub mod api_key;
+pub mod apple_transaction;
 pub mod app;
 pub mod channel_config;
 pub mod channel_notification;
