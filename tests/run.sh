@@ -88,6 +88,9 @@ bash tests/channels/wechat-sandbox/check.sh
 step "UnionPay: our signMethod=01 signatures and verification against OpenSSL and yansongda/pay's published vectors, and our sandbox's answers checked by OpenSSL"
 bash tests/channels/unionpay/run.sh
 
+step "Apple: our JWS verifier, the Apple sandbox's signatures and our bearer token against Apple's app-store-server-library and PyJWT"
+bash tests/channels/apple/run.sh
+
 step "webhooks: 3 nodes on PostgreSQL and Redis, 2,000 charges, one node SIGKILLed halfway"
 python3 tests/cluster/kill_test.py --bin "$UNICHARGE_BIN" --pg-admin "$PG_ADMIN_URL" \
   --redis redis://127.0.0.1:6379 --charges 2000
