@@ -81,7 +81,7 @@ async fn channel_configuration_is_masked() {
     let list = t.get_ok(&format!("{path}?mode=test")).await;
     let data = list["data"].as_array().expect("data");
     let codes: Vec<&str> = data.iter().map(|c| c["channel"].as_str().expect("channel")).collect();
-    assert_eq!(codes, vec!["sandbox", "alipay", "wx"]);
+    assert_eq!(codes, vec!["sandbox", "alipay", "wx", "upacp", "apple_iap"]);
     let alipay = &data[1];
     assert_eq!(alipay["configured"], true);
     assert!(alipay["products"].as_array().expect("products").iter().any(|p| p == "alipay_qr"));
