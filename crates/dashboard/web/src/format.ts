@@ -90,6 +90,10 @@ export const CHANNEL_NAMES: Record<string, string> = {
   wx_pub_qr: "WeChat Native",
   wx_wap: "WeChat H5",
   wx_pub_scan: "WeChat Scan",
+  upacp: "UnionPay App",
+  upacp_wap: "UnionPay WAP",
+  upacp_pc: "UnionPay PC",
+  apple_iap: "Apple IAP",
 };
 
 export function channelName(code: string): string {

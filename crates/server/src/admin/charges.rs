@@ -57,15 +57,10 @@ pub async fn owners(state: &AppState, app_ids: impl Iterator<Item = &str>) -> Ad
 pub async fn list(state: web::Data<AppState>, who: Admin, req: HttpRequest) -> AdminResult<HttpResponse> {
     let p = Params::parse(req.query_string())?;
     let f = filter(&state, &who, &p).await?;
-    let (st, apps, live) = (state.clone(), f.apps.clone(), f.livemode);
     let page = p
-        .page(|id| {
-            let (st, apps) = (st.clone(), apps.clone());
-            async move {
-                let c = st.store.get_charge(&id).await?;
-                Ok(c.filter(|c| c.livemode == live && apps.as_ref().is_none_or(|a| a.contains(&c.app_id)))
-                    .map(|c| c.seq))
-            }
+        .page_within(&f.apps, f.livemode, |id| {
+            let st = state.clone();
+            async move { st.store.get_charge(&id).await }
         })
         .await?;
     let rows = state.store.list_admin_charges(&f, page).await?;

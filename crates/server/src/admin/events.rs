@@ -37,15 +37,10 @@ pub async fn list(state: web::Data<AppState>, who: Admin, req: HttpRequest) -> A
         delivery_status,
         created: p.created()?,
     };
-    let (st, apps, live) = (state.clone(), f.apps.clone(), f.livemode);
     let page = p
-        .page(|id| {
-            let (st, apps) = (st.clone(), apps.clone());
-            async move {
-                let e = st.store.get_event(&id).await?;
-                Ok(e.filter(|e| e.livemode == live && apps.as_ref().is_none_or(|a| a.contains(&e.app_id)))
-                    .map(|e| e.seq))
-            }
+        .page_within(&f.apps, f.livemode, |id| {
+            let st = state.clone();
+            async move { st.store.get_event(&id).await }
         })
         .await?;
     let rows = state.store.list_admin_events(&f, page).await?;

@@ -25,15 +25,10 @@ pub async fn list(state: web::Data<AppState>, who: Admin, req: HttpRequest) -> A
         charge_id: p.str("charge").map(str::to_owned),
         created: p.created()?,
     };
-    let (st, apps, live) = (state.clone(), f.apps.clone(), f.livemode);
     let page = p
-        .page(|id| {
-            let (st, apps) = (st.clone(), apps.clone());
-            async move {
-                let r = st.store.get_refund(&id).await?;
-                Ok(r.filter(|r| r.livemode == live && apps.as_ref().is_none_or(|a| a.contains(&r.app_id)))
-                    .map(|r| r.seq))
-            }
+        .page_within(&f.apps, f.livemode, |id| {
+            let st = state.clone();
+            async move { st.store.get_refund(&id).await }
         })
         .await?;
     let rows = state.store.list_admin_refunds(&f, page).await?;

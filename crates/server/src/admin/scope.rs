@@ -128,7 +128,7 @@ impl Params {
 
     /// `limit` (1–100, default 20) and the cursors, resolved to `seq`s by
     /// `lookup`, which returns `None` for ids outside the list.
-    pub async fn page<F, Fut>(&self, lookup: F) -> AdminResult<PageRequest>
+    async fn page<F, Fut>(&self, lookup: F) -> AdminResult<PageRequest>
     where
         F: Fn(String) -> Fut,
         Fut: std::future::Future<Output = Result<Option<i64>, ApiError>>,
@@ -139,4 +139,56 @@ impl Params {
         }
         Ok(p)
     }
+
+    /// [`Params::page`] for a list of `apps` (None: every app) in one mode:
+    /// `fetch` loads a cursor's row, and a row outside the list counts as no
+    /// cursor at all, so another tenant's id cannot steer the paging.
+    pub async fn page_within<T, F, Fut>(
+        &self,
+        apps: &Option<Vec<String>>,
+        livemode: bool,
+        fetch: F,
+    ) -> AdminResult<PageRequest>
+    where
+        T: Listed,
+        F: Fn(String) -> Fut,
+        Fut: std::future::Future<Output = Result<Option<T>, unicharge_store::StoreError>>,
+    {
+        self.page(|id| {
+            let row = fetch(id);
+            async move {
+                Ok(row
+                    .await?
+                    .filter(|r| {
+                        r.livemode() == livemode && apps.as_ref().is_none_or(|a| a.iter().any(|x| x == r.app_id()))
+                    })
+                    .map(|r| r.seq()))
+            }
+        })
+        .await
+    }
 }
+
+/// A row of a dashboard list: it belongs to one app and mode, and pages by `seq`.
+pub trait Listed {
+    fn app_id(&self) -> &str;
+    fn livemode(&self) -> bool;
+    fn seq(&self) -> i64;
+}
+
+macro_rules! listed {
+    ($($row:ty),*) => {$(
+        impl Listed for $row {
+            fn app_id(&self) -> &str {
+                &self.app_id
+            }
+            fn livemode(&self) -> bool {
+                self.livemode
+            }
+            fn seq(&self) -> i64 {
+                self.seq
+            }
+        }
+    )*};
+}
+listed!(ChargeRow, EventRow, RefundRow);

@@ -1,7 +1,9 @@
 // Filters kept in the URL query (so a filtered list can be bookmarked and
 // the back button works), and cursor pagination over the admin API's lists.
+import type { ComponentChildren } from "preact";
 import { navigate, qs, useLocation } from "../router";
 import type { List } from "../types";
+import { ErrorBox, Loading } from "./ui";
 
 export type Filters = Record<string, string>;
 
@@ -53,5 +55,72 @@ export function Pager<T extends { id: string }>(props: { path: string; filters: 
         </button>
       </div>
     </div>
+  );
+}
+
+/** A `<select>` filter; `any` is the label of the empty choice. */
+export function SelectFilter(props: {
+  label: string;
+  value: string;
+  any: string;
+  options: (string | [string, string])[];
+  onChange: (v: string) => void;
+}) {
+  return (
+    <label class="field">
+      {props.label}
+      <select value={props.value} onChange={(e) => props.onChange((e.target as HTMLSelectElement).value)} aria-label={props.label}>
+        <option value="">{props.any}</option>
+        {props.options.map((o) => {
+          const [value, text] = typeof o === "string" ? [o, o] : o;
+          return (
+            <option key={value} value={value}>
+              {text}
+            </option>
+          );
+        })}
+      </select>
+    </label>
+  );
+}
+
+/** A free-text filter applied when the field changes (on blur or Enter). */
+export function TextFilter(props: { label: string; value: string; placeholder: string; onChange: (v: string) => void }) {
+  return (
+    <label class="field">
+      {props.label}
+      <input placeholder={props.placeholder} value={props.value} onChange={(e) => props.onChange((e.target as HTMLInputElement).value)} />
+    </label>
+  );
+}
+
+/** The "From" and "To" day pickers of every list, kept as `from`/`to` in the URL. */
+export function DateRange(props: { filters: Filters; set: (f: Partial<Filters>) => void }) {
+  return (
+    <>
+      <label class="field">
+        From
+        <input type="date" value={props.filters.from} onChange={(e) => props.set({ from: (e.target as HTMLInputElement).value })} />
+      </label>
+      <label class="field">
+        To
+        <input type="date" value={props.filters.to} onChange={(e) => props.set({ to: (e.target as HTMLInputElement).value })} />
+      </label>
+    </>
+  );
+}
+
+/** What a list panel shows before its table: the error, the spinner on first load, or its empty state. */
+export function ListState<T>(props: { error: unknown; loading: boolean; list: List<T> | null; empty: ComponentChildren }) {
+  return (
+    <>
+      {props.error !== null && (
+        <div class="panel-body">
+          <ErrorBox error={props.error} />
+        </div>
+      )}
+      {!props.list && props.loading && <Loading />}
+      {props.list && props.list.data.length === 0 && props.empty}
+    </>
   );
 }

@@ -212,3 +212,22 @@ export function useAsync<T>(load: () => Promise<T>, deps: unknown[]): AsyncState
 export function Json(props: { value: unknown }) {
   return <pre class="json">{typeof props.value === "string" ? props.value : JSON.stringify(props.value, null, 2)}</pre>;
 }
+
+/**
+ * What a detail page shows until its object is there: "no such …" on a 404
+ * (another tenant's id looks exactly like a missing one), the error, or the
+ * spinner. `null` once the data can be shown.
+ */
+export function unready<T>(st: AsyncState<T>, what: string, back: [string, string], id: string, hint?: string) {
+  if (st.error instanceof ApiError && st.error.status === 404) {
+    return (
+      <Empty title={`No such ${what}`} icon="?" actions={<Link class="btn" href={back[0]}>Back to {back[1]}</Link>}>
+        <span data-testid="not-found">
+          There is no {what} <code>{id}</code> that you can see.{hint ? ` ${hint}` : ""}
+        </span>
+      </Empty>
+    );
+  }
+  if (!st.data) return st.error !== null ? <ErrorBox error={st.error} /> : <Loading />;
+  return null;
+}

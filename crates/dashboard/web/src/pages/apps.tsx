@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
-import { api, ApiError } from "../api";
+import { api } from "../api";
 import { loadApps } from "../components/app-select";
-import { Badge, Empty, ErrorBox, KV, Link, Loading, Modal, PageHead, Panel, toast, useAsync } from "../components/ui";
+import { Badge, Empty, ErrorBox, KV, Link, Loading, Modal, PageHead, Panel, toast, unready, useAsync } from "../components/ui";
 import { dateShort, dateTime } from "../format";
 import { navigate } from "../router";
 import { useSession } from "../session";
@@ -134,15 +134,9 @@ function NewApp(props: { onClose: () => void; onDone: (a: App) => void }) {
 
 export function AppDetailPage(props: { id: string; tab: string }) {
   const st = useAsync(() => api.get<App>(`/apps/${encodeURIComponent(props.id)}`), [props.id]);
-  if (st.error instanceof ApiError && st.error.status === 404) {
-    return (
-      <Empty title="No such app" icon="?" actions={<Link class="btn" href="/apps">Back to apps</Link>}>
-        There is no app <code>{props.id}</code> that you can see.
-      </Empty>
-    );
-  }
+  const gate = unready(st, "app", ["/apps", "apps"], props.id);
+  if (gate || !st.data) return gate;
   const a = st.data;
-  if (!a) return st.error !== null ? <ErrorBox error={st.error} /> : <Loading />;
   const tab = props.tab === "channels" ? "channels" : "webhooks";
   return (
     <div class="stack">

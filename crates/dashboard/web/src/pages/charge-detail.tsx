@@ -1,9 +1,9 @@
 import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { api, ApiError } from "../api";
+import { api } from "../api";
 import { EventList } from "../components/events";
 import { RefundDialog } from "../components/refund-dialog";
-import { Badge, CopyButton, Empty, ErrorBox, Json, KV, Link, Loading, ModeBadge, PageHead, Panel, Status, toast, useAsync } from "../components/ui";
+import { Badge, CopyButton, Empty, Json, KV, Link, ModeBadge, PageHead, Panel, Status, toast, unready, useAsync } from "../components/ui";
 import { channelName, dateTime, money } from "../format";
 import type { Charge, ChargeDetail, ChannelNotification } from "../types";
 import { RefundTable } from "./refunds";
@@ -22,16 +22,8 @@ export function ChargeDetailPage(props: { id: string }) {
     return () => window.clearTimeout(t);
   }, [pending, st.data]);
 
-  if (st.error instanceof ApiError && st.error.status === 404) {
-    return (
-      <Empty title="No such charge" icon="?" actions={<Link class="btn" href="/charges">Back to charges</Link>}>
-        <span data-testid="not-found">
-          There is no charge <code>{props.id}</code> that you can see. Check the id, or switch between test and live.
-        </span>
-      </Empty>
-    );
-  }
-  if (!d) return st.error !== null ? <ErrorBox error={st.error} /> : <Loading />;
+  const gate = unready(st, "charge", ["/charges", "charges"], props.id, "Check the id, or switch between test and live.");
+  if (gate || !d) return gate;
   const c = d.charge;
 
   return (

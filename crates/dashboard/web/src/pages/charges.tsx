@@ -1,8 +1,8 @@
 import { useEffect, useState } from "preact/hooks";
 import { api, downloadUrl } from "../api";
 import { AppSelect } from "../components/app-select";
-import { Pager, useFilters } from "../components/list";
-import { Empty, ErrorBox, Link, Loading, PageHead, Panel, Status, useAsync } from "../components/ui";
+import { DateRange, ListState, Pager, SelectFilter, useFilters } from "../components/list";
+import { Empty, Link, PageHead, Panel, Status, useAsync } from "../components/ui";
 import { CHANNEL_NAMES, channelName, dateShort, dayToUnix, money } from "../format";
 import { navigate } from "../router";
 import { useSession } from "../session";
@@ -64,36 +64,15 @@ export function Charges() {
             />
           </label>
           <AppSelect value={f.app} onChange={(v) => setF({ app: v })} />
-          <label class="field">
-            Channel
-            <select value={f.channel} onChange={(e) => setF({ channel: (e.target as HTMLSelectElement).value })} aria-label="Channel">
-              <option value="">All channels</option>
-              {Object.keys(CHANNEL_NAMES).map((c) => (
-                <option key={c} value={c}>
-                  {channelName(c)}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label class="field">
-            Status
-            <select value={f.status} onChange={(e) => setF({ status: (e.target as HTMLSelectElement).value })} aria-label="Status">
-              <option value="">Any status</option>
-              {STATUSES.map((s) => (
-                <option key={s} value={s}>
-                  {s}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label class="field">
-            From
-            <input type="date" value={f.from} onChange={(e) => setF({ from: (e.target as HTMLInputElement).value })} />
-          </label>
-          <label class="field">
-            To
-            <input type="date" value={f.to} onChange={(e) => setF({ to: (e.target as HTMLInputElement).value })} />
-          </label>
+          <SelectFilter
+            label="Channel"
+            value={f.channel}
+            any="All channels"
+            options={Object.keys(CHANNEL_NAMES).map((c): [string, string] => [c, channelName(c)])}
+            onChange={(v) => setF({ channel: v })}
+          />
+          <SelectFilter label="Status" value={f.status} any="Any status" options={STATUSES} onChange={(v) => setF({ status: v })} />
+          <DateRange filters={f} set={setF} />
           <div class="row">
             <button class="btn primary" type="submit">
               Search
@@ -105,13 +84,11 @@ export function Charges() {
             )}
           </div>
         </form>
-        {st.error !== null && (
-          <div class="panel-body">
-            <ErrorBox error={st.error} />
-          </div>
-        )}
-        {!list && st.loading && <Loading />}
-        {list && list.data.length === 0 && (
+        <ListState
+          error={st.error}
+          loading={st.loading}
+          list={list}
+          empty={
           <Empty title={filtered ? "No charges match these filters" : `No ${mode} charges yet`} icon="₵"
             actions={filtered ? <button class="btn" onClick={() => navigate("/charges")}>Clear the filters</button> : <Link class="btn" href="/apps">See your apps and keys</Link>}>
             {filtered
@@ -120,7 +97,8 @@ export function Charges() {
                 ? "Create one with a test secret key: POST /v1/charges with channel=sandbox. It appears here at once."
                 : "Live charges appear once an app is configured for a live channel and takes a payment."}
           </Empty>
-        )}
+          }
+        />
         {list && list.data.length > 0 && <ChargeTable charges={list.data} />}
         <Pager path="/charges" filters={f} cursor={cursor} list={list} />
       </Panel>

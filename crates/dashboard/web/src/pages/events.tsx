@@ -1,8 +1,8 @@
-import { api, ApiError } from "../api";
+import { api } from "../api";
 import { AppSelect } from "../components/app-select";
 import { DeliveryRow, ResendButton } from "../components/events";
-import { Pager, useFilters } from "../components/list";
-import { Badge, Empty, ErrorBox, Json, KV, Link, Loading, ModeBadge, PageHead, Panel, useAsync } from "../components/ui";
+import { DateRange, ListState, Pager, SelectFilter, TextFilter, useFilters } from "../components/list";
+import { Badge, Empty, Json, KV, Link, ModeBadge, PageHead, Panel, unready, useAsync } from "../components/ui";
 import { dateShort, dateTime, dayToUnix } from "../format";
 import { navigate } from "../router";
 import { useSession } from "../session";
@@ -58,54 +58,27 @@ export function Events() {
       <Panel>
         <div class="filters">
           <AppSelect value={f.app} onChange={(v) => setF({ app: v })} />
-          <label class="field">
-            Type
-            <select value={f.type} onChange={(e) => setF({ type: (e.target as HTMLSelectElement).value })} aria-label="Type">
-              <option value="">All types</option>
-              {TYPES.map((t) => (
-                <option key={t} value={t}>
-                  {t}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label class="field">
-            Delivery
-            <select
-              value={f.delivery_status}
-              onChange={(e) => setF({ delivery_status: (e.target as HTMLSelectElement).value })}
-              aria-label="Delivery status"
-            >
-              <option value="">Any delivery</option>
-              <option value="pending">pending or retrying</option>
-              <option value="failed">failed</option>
-              <option value="succeeded">succeeded</option>
-            </select>
-          </label>
-          <label class="field">
-            Object
-            <input placeholder="ch_… or re_…" value={f.object} onChange={(e) => setF({ object: (e.target as HTMLInputElement).value })} />
-          </label>
-          <label class="field">
-            From
-            <input type="date" value={f.from} onChange={(e) => setF({ from: (e.target as HTMLInputElement).value })} />
-          </label>
-          <label class="field">
-            To
-            <input type="date" value={f.to} onChange={(e) => setF({ to: (e.target as HTMLInputElement).value })} />
-          </label>
+          <SelectFilter label="Type" value={f.type} any="All types" options={TYPES} onChange={(v) => setF({ type: v })} />
+          <SelectFilter
+            label="Delivery"
+            value={f.delivery_status}
+            any="Any delivery"
+            options={[["pending", "pending or retrying"], "failed", "succeeded"]}
+            onChange={(v) => setF({ delivery_status: v })}
+          />
+          <TextFilter label="Object" placeholder="ch_… or re_…" value={f.object} onChange={(v) => setF({ object: v })} />
+          <DateRange filters={f} set={setF} />
         </div>
-        {st.error !== null && (
-          <div class="panel-body">
-            <ErrorBox error={st.error} />
-          </div>
-        )}
-        {!list && st.loading && <Loading />}
-        {list && list.data.length === 0 && (
+        <ListState
+          error={st.error}
+          loading={st.loading}
+          list={list}
+          empty={
           <Empty title={filtered ? "No events match these filters" : `No ${mode} events yet`} icon="⚡" actions={<Link class="btn" href="/apps">Set up a webhook endpoint</Link>}>
             Events are written when a charge is paid, fails or closes, and when a refund completes. Add a webhook endpoint to an app to receive them.
           </Empty>
-        )}
+          }
+        />
         {list && list.data.length > 0 && (
           <div class="table-wrap">
             <table class="data" data-testid="events-table">
@@ -143,15 +116,9 @@ export function Events() {
 
 export function EventDetailPage(props: { id: string }) {
   const st = useAsync(() => api.get<Event>(`/events/${encodeURIComponent(props.id)}`), [props.id]);
-  if (st.error instanceof ApiError && st.error.status === 404) {
-    return (
-      <Empty title="No such event" icon="?" actions={<Link class="btn" href="/events">Back to events</Link>}>
-        There is no event <code>{props.id}</code> that you can see.
-      </Empty>
-    );
-  }
+  const gate = unready(st, "event", ["/events", "events"], props.id);
+  if (gate || !st.data) return gate;
   const e = st.data;
-  if (!e) return st.error !== null ? <ErrorBox error={st.error} /> : <Loading />;
   const ds = e.webhook_deliveries ?? [];
   return (
     <div class="stack">

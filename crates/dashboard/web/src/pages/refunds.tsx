@@ -1,8 +1,8 @@
-import { api, ApiError } from "../api";
+import { api } from "../api";
 import { AppSelect } from "../components/app-select";
 import { EventList } from "../components/events";
-import { Pager, useFilters } from "../components/list";
-import { Empty, ErrorBox, Json, KV, Link, Loading, ModeBadge, PageHead, Panel, Status, useAsync } from "../components/ui";
+import { DateRange, ListState, Pager, SelectFilter, TextFilter, useFilters } from "../components/list";
+import { Empty, Json, KV, Link, ModeBadge, PageHead, Panel, Status, unready, useAsync } from "../components/ui";
 import { channelName, dateShort, dateTime, dayToUnix, money } from "../format";
 import { navigate } from "../router";
 import { useSession } from "../session";
@@ -33,35 +33,15 @@ export function Refunds() {
       <Panel>
         <div class="filters">
           <AppSelect value={f.app} onChange={(v) => setF({ app: v })} />
-          <label class="field">
-            Status
-            <select value={f.status} onChange={(e) => setF({ status: (e.target as HTMLSelectElement).value })} aria-label="Status">
-              <option value="">Any status</option>
-              <option value="pending">pending</option>
-              <option value="succeeded">succeeded</option>
-              <option value="failed">failed</option>
-            </select>
-          </label>
-          <label class="field">
-            Charge
-            <input placeholder="ch_…" value={f.charge} onChange={(e) => setF({ charge: (e.target as HTMLInputElement).value })} />
-          </label>
-          <label class="field">
-            From
-            <input type="date" value={f.from} onChange={(e) => setF({ from: (e.target as HTMLInputElement).value })} />
-          </label>
-          <label class="field">
-            To
-            <input type="date" value={f.to} onChange={(e) => setF({ to: (e.target as HTMLInputElement).value })} />
-          </label>
+          <SelectFilter label="Status" value={f.status} any="Any status" options={["pending", "succeeded", "failed"]} onChange={(v) => setF({ status: v })} />
+          <TextFilter label="Charge" placeholder="ch_…" value={f.charge} onChange={(v) => setF({ charge: v })} />
+          <DateRange filters={f} set={setF} />
         </div>
-        {st.error !== null && (
-          <div class="panel-body">
-            <ErrorBox error={st.error} />
-          </div>
-        )}
-        {!list && st.loading && <Loading />}
-        {list && list.data.length === 0 && (
+        <ListState
+          error={st.error}
+          loading={st.loading}
+          list={list}
+          empty={
           <Empty
             title={filtered ? "No refunds match these filters" : `No ${mode} refunds yet`}
             icon="↩"
@@ -69,7 +49,8 @@ export function Refunds() {
           >
             Refund a paid charge from its page, or with POST /v1/charges/{"{id}"}/refunds.
           </Empty>
-        )}
+          }
+        />
         {list && list.data.length > 0 && <RefundTable refunds={list.data} showCharge />}
         <Pager path="/refunds" filters={f} cursor={cursor} list={list} />
       </Panel>
@@ -118,15 +99,9 @@ export function RefundTable(props: { refunds: Refund[]; showCharge?: boolean }) 
 
 export function RefundDetailPage(props: { id: string }) {
   const st = useAsync(() => api.get<RefundDetail>(`/refunds/${encodeURIComponent(props.id)}`), [props.id]);
-  if (st.error instanceof ApiError && st.error.status === 404) {
-    return (
-      <Empty title="No such refund" icon="?" actions={<Link class="btn" href="/refunds">Back to refunds</Link>}>
-        There is no refund <code>{props.id}</code> that you can see.
-      </Empty>
-    );
-  }
+  const gate = unready(st, "refund", ["/refunds", "refunds"], props.id);
+  if (gate || !st.data) return gate;
   const d = st.data;
-  if (!d) return st.error !== null ? <ErrorBox error={st.error} /> : <Loading />;
   const r = d.refund;
   const c = d.charge;
   return (
