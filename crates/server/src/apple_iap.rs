@@ -76,9 +76,6 @@ pub(crate) struct Touched {
     pub refund_id: Option<String>,
 }
 
-/// Applies Apple's REFUND/REVOKE: a refund of what is left of the charge the
-/// transaction paid, created succeeded with its `refund.succeeded` event. A
-/// replay finds nothing left and changes nothing.
 /// Apple's report of a refund, from a verified notification.
 pub(crate) struct Reported<'a> {
     pub transaction_no: &'a str,
@@ -88,6 +85,9 @@ pub(crate) struct Reported<'a> {
     pub reason: &'a str,
 }
 
+/// Applies Apple's REFUND/REVOKE: a refund of what is left of the charge the
+/// transaction paid, created succeeded with its `refund.succeeded` event. A
+/// replay finds nothing left and changes nothing.
 pub(crate) async fn provider_refund(
     state: &AppState,
     app_id: &str,
