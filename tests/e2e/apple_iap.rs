@@ -239,3 +239,65 @@ fn base64_url_encode(b: &[u8]) -> String {
     use base64::Engine;
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
 }
+
+/// A tenant's own in-app purchase key and product table in test mode: the
+/// PUT registers the key with the built-in sandbox (as uploading it to App
+/// Store Connect would), so its bearer tokens are accepted, and the new
+/// table decides what can be bought. A key id already registered keeps its
+/// first key, so another app's id cannot be taken over.
+#[tokio::test]
+async fn a_tenants_own_key_and_products_work_in_test_mode() {
+    let app = spawn().await;
+    let provisioned = stored_config(&app, &app.tenant.app, unicharge_domain::ChannelCode::AppleIap).await;
+    let (_, pem) = unicharge_crypto::Es256Signer::generate().expect("key");
+    let key_id = format!("T{}", &app.tenant.app[4..13]).to_uppercase();
+    let put = |key_id: String, pem: String| {
+        let params = json!({
+            "bundle_id": bundle(&app),
+            "issuer_id": "57246542-96fe-1a63-e053-0824d011072a",
+            "key_id": key_id,
+            "private_key": pem,
+            "products": r#"{"gems_12": 1200}"#,
+            "root_cert": provisioned.param("root_cert"),
+        });
+        app.http
+            .put(app.url(&format!("/v1/apps/{}/channels/apple_iap", app.tenant.app)))
+            .bearer_auth(&app.tenant.test_key)
+            .json(&json!({"params": params, "enabled": true}))
+            .send()
+    };
+    let r = put(key_id.clone(), pem).await.expect("put");
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap_or_default());
+
+    let p =
+        purchase(&app, json!({"bundle_id": bundle(&app), "product_id": "gems_12", "price": 12000, "currency": "CNY"}))
+            .await;
+    let c = present_ok(&app, 1200, json!({"signed_transaction": p["signed_transaction"]})).await;
+    assert_eq!(c["paid"], true, "{c}");
+    assert_eq!(c["transaction_no"], p["transaction_id"]);
+
+    // The old demo product is no longer on sale for this app.
+    let old = buy_coins(&app).await;
+    let r = present(&app, &app.tenant.test_key, 600, json!({"signed_transaction": old["signed_transaction"]})).await;
+    let e = assert_error(r, 402, "channel_error", None).await;
+    assert_eq!(e["error"]["code"], "apple_unknown_product");
+
+    // Another key under the provisioned key id: the sandbox keeps the first
+    // registration, so this configuration's bearer tokens are refused and
+    // nothing is paid.
+    let (_, other) = unicharge_crypto::Es256Signer::generate().expect("key");
+    let r = put(provisioned.param("key_id").expect("key id").to_owned(), other).await.expect("put");
+    assert_eq!(r.status(), 200);
+    let p =
+        purchase(&app, json!({"bundle_id": bundle(&app), "product_id": "gems_12", "price": 12000, "currency": "CNY"}))
+            .await;
+    let r = present(&app, &app.tenant.test_key, 1200, json!({"signed_transaction": p["signed_transaction"]})).await;
+    assert!(r.status().is_client_error() || r.status().is_server_error(), "{}", r.status());
+    assert_eq!(apple_charges(&app, false).await, 1);
+
+    // Not a P-256 key: refused before anything is saved.
+    let r = put(format!("{key_id}X"), "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n".into())
+        .await
+        .expect("put");
+    assert_error(r, 400, "invalid_request_error", Some("params[private_key]")).await;
+}

@@ -303,3 +303,35 @@ pub async fn provision_apple_sandbox(state: &AppState, app_id: &str, now: i64) -
     )?;
     save(state, &row).await
 }
+
+/// A test-mode Apple configuration that still talks to the built-in sandbox
+/// gets its in-app purchase key registered there, as uploading a key to App
+/// Store Connect does; without it the sandbox refuses the key's bearer
+/// tokens, and a tenant could never use a key of its own in test mode. A key
+/// id keeps its first registration, so one app cannot take over another's.
+pub async fn register_apple_sandbox_key(
+    state: &AppState,
+    mode: Mode,
+    channel: ChannelCode,
+    params: &Map<String, Value>,
+) -> Result<(), ApiError> {
+    if channel != ChannelCode::AppleIap || mode != Mode::Test {
+        return Ok(());
+    }
+    let sandbox = format!("{}/sandbox/", state.settings.public_url);
+    let text = |name: &str| params.get(name).and_then(Value::as_str).filter(|s| !s.is_empty());
+    if text("api_url").is_some_and(|u| !u.starts_with(&sandbox)) {
+        return Ok(());
+    }
+    let (Some(key_id), Some(issuer_id), Some(pem)) = (text("key_id"), text("issuer_id"), text("private_key")) else {
+        return Ok(());
+    };
+    let signer = unicharge_crypto::Es256Signer::from_pem(pem)
+        .map_err(|_| ParamError::invalid("params[private_key]", "is not a P-256 in-app purchase key (.p8 PEM)"))?;
+    let key = unicharge_sandboxes::apple::SandboxApiKey {
+        issuer_id: issuer_id.to_owned(),
+        public_key_pem: signer.public_key_pem(),
+    };
+    state.apple_keys.register(key_id, &key).await?;
+    Ok(())
+}

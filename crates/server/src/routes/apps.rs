@@ -59,6 +59,7 @@ pub(crate) async fn save_channel(
     let mut params = params;
     keep_stored_secrets(state, app_id, mode, channel, specs, &mut params).await?;
     let row = seal_config(&state.sealer, specs, Target { app_id, mode, channel }, &params, enabled, now())?;
+    crate::channel_settings::register_apple_sandbox_key(state, mode, channel, &params).await?;
     crate::channel_settings::save(state, &row).await?;
     tracing::info!(app = %app_id, channel = channel.as_str(), mode = mode.as_str(), "channel configuration updated");
     Ok((row, specs))
