@@ -66,6 +66,7 @@ fn run(cmd: &str, req: &Value) -> Result<(Value, bool), String> {
             let ctx = context(field(req, "app_id")?, &key, &public, field(req, "notify_url")?);
             let cfg = AlipayConfig::load(&ctx, &KeyCache::default()).map_err(|e| e.to_string())?;
             let c = &req["charge"];
+            let ts = req["timestamp"].as_i64().ok_or("timestamp is required")?;
             let charge = ChargeRef {
                 charge_id: "ch_xcheck".into(),
                 order_no: field(c, "order_no")?.into(),
@@ -75,9 +76,9 @@ fn run(cmd: &str, req: &Value) -> Result<(Value, bool), String> {
                 body: field(c, "body")?.into(),
                 client_ip: "127.0.0.1".into(),
                 time_expire: c["time_expire"].as_i64().ok_or("charge.time_expire is required")?,
+                created: ts,
                 extra: Map::new(),
             };
-            let ts = req["timestamp"].as_i64().ok_or("timestamp is required")?;
             let mut params = alipay::create::client_params(ChannelCode::Alipay, &cfg, &ctx, &charge, ts)
                 .map_err(|e| e.to_string())?;
             let order_info = sign::query_string(&params);

@@ -25,6 +25,9 @@ pub struct ChargeRef {
     pub body: String,
     pub client_ip: String,
     pub time_expire: i64,
+    /// When the charge was created (Unix seconds): the row's `created`.
+    /// UnionPay names an order by `orderId` + this send time (`txnTime`).
+    pub created: i64,
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -35,6 +38,9 @@ pub struct RefundRef {
     pub transaction_no: Option<String>,
     pub amount: i64,
     pub description: String,
+    /// When the refund was created (Unix seconds): the row's `created`, so
+    /// a retry or a query names the same refund (UnionPay's `txnTime`).
+    pub created: i64,
 }
 
 /// The `credential.<channel>` value.

@@ -101,6 +101,15 @@ pub fn parse(s: &str) -> Option<i64> {
     Some(days * 86_400 + h * 3600 + mi * 60 + sec - OFFSET_SECS)
 }
 
+/// Strict `yyyyMMddHHmmss` at GMT+8 (UnionPay's `txnTime`, WeChat Pay
+/// APIv2) → Unix seconds; the inverse of [`compact`].
+pub fn parse_compact(s: &str) -> Option<i64> {
+    if s.len() != 14 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    parse(&format!("{}-{}-{} {}:{}:{}", &s[..4], &s[4..6], &s[6..8], &s[8..10], &s[10..12], &s[12..14]))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,6 +133,10 @@ mod tests {
     fn parses_what_it_formats_and_nothing_else() {
         for t in [0, 1_565_855_784, 1_700_000_000, 1_709_224_205, 1_798_761_599, 4_102_444_800, 951_782_400] {
             assert_eq!(parse(&format(t)), Some(t));
+            assert_eq!(parse_compact(&compact(t)), Some(t));
+        }
+        for bad in ["2019081515562", "201908151556245", "20190230000000", "2019-8-15155624", ""] {
+            assert_eq!(parse_compact(bad), None, "{bad}");
         }
         for bad in [
             "2019-08-15T15:56:24",

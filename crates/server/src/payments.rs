@@ -55,6 +55,7 @@ pub fn charge_ref(c: &ChargeRow) -> Result<ChargeRef, ApiError> {
         body: c.body.clone(),
         client_ip: c.client_ip.clone(),
         time_expire: c.time_expire,
+        created: c.created,
         extra,
     })
 }
@@ -66,6 +67,7 @@ pub fn refund_ref(r: &RefundRow, c: &ChargeRow) -> Result<RefundRef, ApiError> {
         transaction_no: c.transaction_no.clone(),
         amount: r.amount,
         description: r.description.clone(),
+        created: r.created,
     })
 }
 

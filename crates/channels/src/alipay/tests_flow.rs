@@ -88,6 +88,7 @@ fn charge(extra: Value) -> ChargeRef {
         body: "body".into(),
         client_ip: "127.0.0.1".into(),
         time_expire: 1_767_294_245,
+        created: 1_767_207_845,
         extra,
     }
 }
@@ -198,6 +199,7 @@ async fn refunds_use_the_refund_id_and_confirm_repeats_by_query() {
         transaction_no: Some("T1".into()),
         amount: 100,
         description: "退款".into(),
+        created: 1_767_207_900,
     };
     let done = RefundStatusReport::Succeeded { transaction_no: Some("T1".into()), time_succeed: 1_767_294_245 };
     assert_eq!(ch.qr.refund(&ctx, &refund("re_new")).await.ok(), Some(done.clone()));

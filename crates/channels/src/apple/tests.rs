@@ -184,6 +184,7 @@ fn charge(amount: i64) -> ChargeRef {
         body: String::new(),
         client_ip: String::new(),
         time_expire: 0,
+        created: 0,
         extra: Default::default(),
     }
 }

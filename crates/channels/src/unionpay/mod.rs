@@ -3,15 +3,17 @@
 //! (app), `upacp_wap` and `upacp_pc`. See docs/channels/unionpay.md.
 //!
 //! Choices worth knowing:
-//! - `txnTime` of a consumption is derived from the charge
-//!   ([`txn_time`]) because queries name the order by `orderId` + `txnTime`
-//!   and the adapter is not given the charge's creation time;
+//! - `txnTime` is the order's send time: the charge's `created` for the
+//!   consumption and its queries ([`txn_time`]), the refund's `created` for
+//!   the refund and its queries, so a retry or a query names the same order;
 //! - `close` makes no gateway call for an unpaid order (UnionPay has no
 //!   close; `payTimeout` = the charge's expiry stops payment); a charge the
 //!   query shows paid the same GMT+8 day is revoked (`txnType=31`), one
 //!   paid earlier is refused (refund it instead);
 //! - refunds (`txnType=04`) use the refund id as `orderId` and carry the
-//!   charge's order number in `reqReserved`, which the notification echoes.
+//!   charge's order number in `reqReserved`, which the notification echoes;
+//!   a refund sent again (the sweeper's retry) that the gateway refuses as
+//!   a duplicate (`12`) is looked up with the refund query instead.
 
 pub mod config;
 pub mod create;
@@ -38,10 +40,15 @@ pub(crate) fn now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
 
-/// The consumption's `txnTime`: the charge's creation time for the default
-/// expiry (expiry − 24 h). Deterministic, so a query names the same order.
+/// The consumption's `txnTime`: when the charge was created (GMT+8), which
+/// is when the order is sent; stored with the charge, so a query names it.
 pub fn txn_time(charge: &ChargeRef) -> String {
-    gmt8::compact(charge.time_expire - unicharge_domain::charge::DEFAULT_EXPIRY_SECS)
+    gmt8::compact(charge.created)
+}
+
+/// A refund's `txnTime`: when the refund was created, stored with it.
+pub fn refund_txn_time(refund: &RefundRef) -> String {
+    gmt8::compact(refund.created)
 }
 
 /// The three UnionPay products, sharing one HTTP client and key cache.
@@ -76,6 +83,33 @@ impl UnionpayChannel {
         f.insert("orderId".into(), charge.order_no.clone());
         f.insert("txnTime".into(), txn_time(charge));
         gateway::call(&self.http, cfg, "queryTrans.do", f).await
+    }
+
+    /// A refund as `queryTrans.do` reports it, named by its own orderId and
+    /// txnTime: `respCode=00` means the query worked and `origRespCode` is
+    /// the refund's result; `34` (no such transaction) means it never
+    /// reached UnionPay, which is still pending here (the sweeper resends).
+    async fn refund_status(
+        &self,
+        cfg: &UnionpayConfig<'_>,
+        refund: &RefundRef,
+    ) -> Result<RefundStatusReport, ChannelError> {
+        let mut f = wire::base(cfg.mer_id, wire::TXN_QUERY, "00", "000000");
+        f.insert("orderId".into(), wire::refund_order_id(&refund.refund_id));
+        f.insert("txnTime".into(), refund_txn_time(refund));
+        let answer = gateway::call(&self.http, cfg, "queryTrans.do", f).await?;
+        match wire::get(&answer, "respCode")? {
+            "00" => {
+                let report = RefundStatusReport::try_from(wire::RefundQueryAnswer(&answer))?;
+                if matches!(report, RefundStatusReport::Succeeded { .. }) && wire::amount(&answer)? != refund.amount {
+                    return Err(ChannelError::Mismatch(format!("refund {} has another amount", refund.refund_id)));
+                }
+                Ok(report)
+            }
+            "34" => Ok(RefundStatusReport::Pending),
+            c if wire::is_unknown(c) => Ok(RefundStatusReport::Pending),
+            _ => Err(gateway::refused(&answer)),
+        }
     }
 
     async fn query_status(&self, cfg: &UnionpayConfig<'_>, charge: &ChargeRef) -> Result<PaymentStatus, ChannelError> {
@@ -157,7 +191,7 @@ impl Channel for UnionpayChannel {
         f.insert("channelType".into(), wire::CHANNEL_PC.into());
         f.insert("orderId".into(), wire::refund_order_id(&refund.refund_id));
         f.insert("origQryId".into(), orig.to_owned());
-        f.insert("txnTime".into(), gmt8::compact(now()));
+        f.insert("txnTime".into(), refund_txn_time(refund));
         f.insert("txnAmt".into(), refund.amount.to_string());
         f.insert("backUrl".into(), ctx.notify_url.clone());
         f.insert("reqReserved".into(), refund.charge.order_no.clone());
@@ -166,19 +200,16 @@ impl Channel for UnionpayChannel {
             // Accepted: the result arrives at backUrl.
             "00" => Ok(RefundStatusReport::Pending),
             c if wire::is_unknown(c) => Ok(RefundStatusReport::Pending),
+            // 12 (重复交易): this orderId + txnTime was already taken, i.e.
+            // an earlier attempt reached UnionPay; its state is the answer.
+            "12" => self.refund_status(&cfg, refund).await,
             _ => Err(gateway::refused(&answer)),
         }
     }
 
-    async fn refund_query(
-        &self,
-        ctx: &ChannelContext,
-        _refund: &RefundRef,
-    ) -> Result<RefundStatusReport, ChannelError> {
-        self.config(ctx)?;
-        // queryTrans.do names a refund by orderId + its txnTime, which the
-        // adapter is not given; the refund's backUrl notification settles it.
-        Err(ChannelError::Unavailable("UnionPay refund query needs the refund's txnTime".into()))
+    async fn refund_query(&self, ctx: &ChannelContext, refund: &RefundRef) -> Result<RefundStatusReport, ChannelError> {
+        let cfg = self.config(ctx)?;
+        self.refund_status(&cfg, refund).await
     }
 
     fn parse_notify(&self, ctx: &ChannelContext, notify: &RawNotify) -> Result<NotifyOutcome, ChannelError> {

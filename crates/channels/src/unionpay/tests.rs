@@ -1,7 +1,7 @@
 use super::config::{KeyCache, UnionpayConfig};
 use super::wire::{self, Fields};
 use super::{auto_submit_form, gateway, txn_time};
-use crate::{ChannelConfig, ChannelContext, ChargeRef, Credential, NotifyOutcome, PaymentStatus};
+use crate::{ChannelConfig, ChannelContext, ChargeRef, Credential, NotifyOutcome, PaymentStatus, RefundStatusReport};
 use base64::Engine;
 use secrecy::SecretString;
 use std::sync::Arc;
@@ -111,6 +111,32 @@ fn refund_notification_maps_ids() {
 }
 
 #[test]
+fn refund_query_answers_map_to_refund_states() {
+    let answer = |txn_type: &str, orig: &str| {
+        let mut f = wire::base(MER_ID, txn_type, "00", "000201");
+        for (k, v) in [
+            ("orderId", "reAbc123"),
+            ("txnAmt", "40"),
+            ("respCode", "00"),
+            ("origRespCode", orig),
+            ("origRespMsg", "原因"),
+            ("queryId", "Q9"),
+            ("txnTime", "20261205080000"),
+        ] {
+            f.insert(k.into(), v.into());
+        }
+        RefundStatusReport::try_from(wire::RefundQueryAnswer(&f))
+    };
+    assert_eq!(
+        answer("04", "00").unwrap(),
+        RefundStatusReport::Succeeded { transaction_no: Some("Q9".into()), time_succeed: 1_796_428_800 }
+    );
+    assert_eq!(answer("04", "05").unwrap(), RefundStatusReport::Pending);
+    assert_eq!(answer("04", "01").unwrap(), RefundStatusReport::Failed { code: "01".into(), message: "原因".into() });
+    assert!(matches!(answer("01", "00"), Err(crate::ChannelError::Mismatch(_))), "a consumption is not a refund");
+}
+
+#[test]
 fn amounts_and_times_are_strict() {
     let mut f = Fields::new();
     for bad in ["", "-1", "1.00", "1e3", "1234567890123"] {
@@ -139,7 +165,9 @@ fn signed_request_is_verifiable_with_the_merchant_certificate() {
         subject: "s".into(),
         body: "b".into(),
         client_ip: "127.0.0.1".into(),
-        time_expire: 1_796_428_800 + 86_400,
+        // A tenant-set expiry (30 minutes) does not move txnTime.
+        time_expire: 1_796_428_800 + 1_800,
+        created: 1_796_428_800,
         extra: serde_json::Map::new(),
     };
     assert_eq!(txn_time(&charge), "20261205080000");

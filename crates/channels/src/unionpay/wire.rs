@@ -66,11 +66,7 @@ pub fn amount(f: &Fields) -> Result<i64, ChannelError> {
 
 /// `yyyyMMddHHmmss` at GMT+8 → Unix seconds.
 pub fn parse_txn_time(s: &str) -> Option<i64> {
-    if s.len() != 14 || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let spaced = format!("{}-{}-{} {}:{}:{}", &s[..4], &s[4..6], &s[6..8], &s[8..10], &s[10..12], &s[12..14]);
-    unicharge_crypto::gmt8::parse(&spaced)
+    unicharge_crypto::gmt8::parse_compact(s)
 }
 
 /// A refund's `orderId`: the refund id without its underscore, since
@@ -115,6 +111,36 @@ impl TryFrom<QueryAnswer<'_>> for PaymentStatus {
     }
 }
 
+/// The answer of `queryTrans.do` for a refund (`respCode=00`: the query
+/// worked; `origRespCode` is the refund's own result).
+pub struct RefundQueryAnswer<'a>(pub &'a Fields);
+
+impl TryFrom<RefundQueryAnswer<'_>> for RefundStatusReport {
+    type Error = ChannelError;
+    fn try_from(q: RefundQueryAnswer<'_>) -> Result<Self, ChannelError> {
+        let f = q.0;
+        // The orderId is ours, so this is a refund; a consumption or a
+        // revoke under it would mean the numbering went wrong.
+        if get(f, "txnType")? != TXN_REFUND {
+            return Err(ChannelError::Mismatch(format!("orderId {:?} is not a refund", f.get("orderId"))));
+        }
+        Ok(refund_status(f, get(f, "origRespCode")?, "origRespMsg"))
+    }
+}
+
+/// A refund's state from its result code (`origRespCode` of a query,
+/// `respCode` of a notification).
+fn refund_status(f: &Fields, code: &str, msg_field: &str) -> RefundStatusReport {
+    match code {
+        "00" | "A6" => RefundStatusReport::Succeeded {
+            transaction_no: f.get("queryId").cloned(),
+            time_succeed: f.get("txnTime").and_then(|t| parse_txn_time(t)).unwrap_or_else(super::now),
+        },
+        c if is_unknown(c) => RefundStatusReport::Pending,
+        c => RefundStatusReport::Failed { code: c.to_owned(), message: f.get(msg_field).cloned().unwrap_or_default() },
+    }
+}
+
 /// A verified backUrl notification.
 pub struct Notify<'a>(pub &'a Fields);
 
@@ -130,17 +156,7 @@ impl TryFrom<Notify<'_>> for NotifyOutcome {
                 amount: amount(f)?,
             }),
             TXN_REFUND => {
-                let status = match code {
-                    "00" | "A6" => RefundStatusReport::Succeeded {
-                        transaction_no: f.get("queryId").cloned(),
-                        time_succeed: f.get("txnTime").and_then(|t| parse_txn_time(t)).unwrap_or_else(super::now),
-                    },
-                    c if is_unknown(c) => RefundStatusReport::Pending,
-                    c => RefundStatusReport::Failed {
-                        code: c.to_owned(),
-                        message: f.get("respMsg").cloned().unwrap_or_default(),
-                    },
-                };
+                let status = refund_status(f, code, "respMsg");
                 Ok(NotifyOutcome::Refund {
                     refund_id: refund_id_of(get(f, "orderId")?)?,
                     // We put the charge's order number in reqReserved, which

@@ -115,6 +115,7 @@ pub(super) fn charge(extra: serde_json::Value) -> ChargeRef {
         body: "body".into(),
         client_ip: "127.0.0.1".into(),
         time_expire: 1_767_294_245,
+        created: 1_767_207_845,
         extra,
     }
 }
@@ -126,6 +127,7 @@ pub(super) fn refund_ref(id: &str) -> RefundRef {
         transaction_no: Some("4200000001".into()),
         amount: 100,
         description: "退款".into(),
+        created: 1_767_207_900,
     }
 }
 

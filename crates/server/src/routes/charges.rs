@@ -82,6 +82,8 @@ async fn create_charge(
         body: nc.body.clone(),
         client_ip: nc.client_ip.clone(),
         time_expire: nc.time_expire,
+        // The same `now` the row stores as `created`.
+        created: now,
         extra: nc.extra.clone(),
     };
     // The credential is built before the row is written: a channel failure
