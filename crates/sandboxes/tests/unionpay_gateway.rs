@@ -6,10 +6,10 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use unicharge_crypto::{
-    certificate_serial_decimal, load_pkcs12, unionpay_request_content, unionpay_sign, unionpay_verify,
+    certificate_serial_decimal, gmt8, load_pkcs12, unionpay_request_content, unionpay_sign, unionpay_verify,
     unionpay_verify_content, UnionpayTrust,
 };
 use unicharge_sandboxes::unionpay::{self, InMemoryMerchants, UnionpaySandbox};
@@ -38,6 +38,13 @@ fn signed(mut f: Fields) -> Fields {
     f
 }
 
+/// The orders' send time: now (the gateway checks it against its clock),
+/// fixed for the test run so queries name the same order.
+fn now_txn_time() -> &'static str {
+    static T: OnceLock<String> = OnceLock::new();
+    T.get_or_init(|| gmt8::compact(gmt8::now()))
+}
+
 fn base(txn_type: &str, sub: &str, biz: &str, order: &str) -> Fields {
     let mut f = Fields::new();
     for (k, v) in [
@@ -50,7 +57,7 @@ fn base(txn_type: &str, sub: &str, biz: &str, order: &str) -> Fields {
         ("accessType", "0"),
         ("merId", MER),
         ("orderId", order),
-        ("txnTime", "20261205120000"),
+        ("txnTime", now_txn_time()),
     ] {
         f.insert(k.into(), v.into());
     }
@@ -126,10 +133,16 @@ async fn app_order_paid_notified_queried_refunded() {
     assert_eq!(call(&url, &http, "backTransReq.do", &signed(refund.clone())).await["respCode"], "00");
     assert_eq!(
         call(&url, &http, "backTransReq.do", &signed(refund.clone())).await["respCode"],
-        "00",
-        "same refund again"
+        "12",
+        "the same refund orderId again is a duplicate"
     );
-    let got = receiver.wait_for(3, Duration::from_secs(5)).await;
+    let rq = call(&url, &http, "queryTrans.do", &signed(base("00", "00", "000000", "reSBX0001"))).await;
+    assert_eq!(
+        (rq["respCode"].as_str(), rq["origRespCode"].as_str(), rq["txnType"].as_str(), rq["txnAmt"].as_str()),
+        ("00", "00", "04", "100"),
+        "the refund, queried by its orderId and txnTime"
+    );
+    let got = receiver.wait_for(2, Duration::from_secs(5)).await;
     let rn: Fields = serde_urlencoded::from_str(&got[1].body).unwrap();
     assert_eq!(
         (rn["txnType"].as_str(), rn["orderId"].as_str(), rn["reqReserved"].as_str()),
@@ -139,4 +152,51 @@ async fn app_order_paid_notified_queried_refunded() {
     too_much.insert("orderId".into(), "reSBX0002".into());
     too_much.insert("txnAmt".into(), "151".into());
     assert_eq!(call(&url, &http, "backTransReq.do", &signed(too_much)).await["respCode"], "01");
+}
+
+#[tokio::test]
+async fn send_time_is_checked_against_the_clock_and_names_the_order() {
+    let (url, http) = start();
+    let order = |id: &str, txn_time: &str, pay_timeout: Option<&str>| {
+        let mut f = base("01", "01", "000201", id);
+        for (k, v) in
+            [("channelType", "08"), ("txnAmt", "100"), ("currencyCode", "156"), ("backUrl", "http://127.0.0.1:9/")]
+        {
+            f.insert(k.into(), v.into());
+        }
+        f.insert("txnTime".into(), txn_time.into());
+        if let Some(t) = pay_timeout {
+            f.insert("payTimeout".into(), t.into());
+        }
+        signed(f)
+    };
+    let now = gmt8::now();
+    let window = unionpay::TXN_TIME_WINDOW_SECS;
+    for (id, sent) in [("SBXTIME0001", now - window - 60), ("SBXTIME0002", now + window + 60)] {
+        let a = call(&url, &http, "appTransReq.do", &order(id, &gmt8::compact(sent), None)).await;
+        assert_eq!(a["respCode"], "30", "{id}: txnTime outside the window");
+    }
+    let within = gmt8::compact(now - 60);
+    assert_eq!(call(&url, &http, "appTransReq.do", &order("SBXTIME0003", &within, None)).await["respCode"], "00");
+
+    // A web order posted by the browser later: an old txnTime is fine while
+    // payTimeout has not passed; a passed one is refused.
+    let old = gmt8::compact(now - 3600);
+    let front = |id: &str, timeout: i64| {
+        let mut f = order(id, &old, Some(&gmt8::compact(timeout)));
+        f.remove("signature");
+        f.insert("channelType".into(), "07".into());
+        f.insert("frontUrl".into(), "https://shop.example/done".into());
+        signed(f)
+    };
+    let post = |f: Fields| http.post(format!("{url}/sandbox/unionpay/gateway/api/frontTransReq.do")).form(&f).send();
+    assert_eq!(post(front("SBXTIME0004", now + 600)).await.unwrap().status(), 200);
+    assert_eq!(post(front("SBXTIME0005", now - 60)).await.unwrap().status(), 400, "payTimeout passed");
+
+    // A query names the order by orderId and txnTime: another txnTime is no such order.
+    let mut q = base("00", "00", "000000", "SBXTIME0003");
+    q.insert("txnTime".into(), within.clone());
+    assert_eq!(call(&url, &http, "queryTrans.do", &signed(q.clone())).await["origRespCode"], "05");
+    q.insert("txnTime".into(), gmt8::compact(now - 61));
+    assert_eq!(call(&url, &http, "queryTrans.do", &signed(q)).await["respCode"], "34");
 }

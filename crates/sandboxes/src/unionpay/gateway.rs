@@ -1,6 +1,9 @@
 //! The gateway endpoints: request checks, and each transaction type.
 
-use super::{digits, page, Back, Fields, State, Trade, UnionpaySandbox, UNKNOWN_REFUND_AMOUNT};
+use super::{
+    digits, page, Back, Fields, State, Trade, UnionpaySandbox, SILENT_REFUND_AMOUNT, TXN_TIME_WINDOW_SECS,
+    UNKNOWN_REFUND_AMOUNT,
+};
 use actix_web::{web, HttpResponse};
 use unicharge_crypto::{
     certificate_der, certificate_serial_decimal, gmt8, unionpay_request_content, unionpay_verify, RsaPublicKey,
@@ -105,6 +108,27 @@ async fn verified(sb: &UnionpaySandbox, body: &[u8]) -> Result<Fields, (Fields, 
     }
 }
 
+/// A consumption's send time against the clock (see the module docs): never
+/// ahead by more than the window; behind by more only for a web order whose
+/// `payTimeout` has not passed.
+fn check_txn_time(f: &Fields, front: bool, now: i64) -> Result<(), Refusal> {
+    let bad = |what: &str| ("30", format!("报文格式错误: {what}"));
+    let sent = gmt8::parse_compact(need(f, "txnTime")?).ok_or_else(|| bad("txnTime"))?;
+    if sent > now + TXN_TIME_WINDOW_SECS {
+        return Err(bad("txnTime is ahead of the gateway's clock"));
+    }
+    let open_until = match f.get("payTimeout") {
+        Some(t) if front => Some(gmt8::parse_compact(t).ok_or_else(|| bad("payTimeout"))?),
+        Some(_) | None => None,
+    };
+    match open_until {
+        Some(until) if now > until => Err(bad("payTimeout has passed")),
+        Some(_) => Ok(()),
+        None if sent < now - TXN_TIME_WINDOW_SECS => Err(bad("txnTime is too far behind the gateway's clock")),
+        None => Ok(()),
+    }
+}
+
 /// Records (or finds, if repeated with the same terms) a consumption.
 fn open_trade(sb: &UnionpaySandbox, f: &Fields, front: bool) -> Result<Trade, Refusal> {
     if need(f, "txnType")? != "01" || need(f, "txnSubType")? != "01" || need(f, "bizType")? != "000201" {
@@ -129,6 +153,7 @@ fn open_trade(sb: &UnionpaySandbox, f: &Fields, front: bool) -> Result<Trade, Re
         tn: digits(21),
         state: State::Unpaid,
         refunded: 0,
+        revoked: false,
     };
     if let Some(old) = sb.trades.get(&key) {
         if old.amount == t.amount && old.txn_time == t.txn_time {
@@ -136,6 +161,7 @@ fn open_trade(sb: &UnionpaySandbox, f: &Fields, front: bool) -> Result<Trade, Re
         }
         return Err(("12", "重复交易".into()));
     }
+    check_txn_time(f, front, gmt8::now())?;
     sb.by_tn.insert(t.tn.clone(), key.clone());
     sb.trades.insert(key, t.clone());
     Ok(t)
@@ -231,15 +257,16 @@ async fn back(sb: web::Data<UnionpaySandbox>, body: web::Bytes) -> HttpResponse 
     n.insert("queryId".into(), done.query_id);
     n.insert("traceNo".into(), digits(6));
     n.insert("traceTime".into(), gmt8::compact(gmt8::now())[4..].to_owned());
-    if let Some(url) = f.get("backUrl").cloned() {
+    let lost = done.amount == SILENT_REFUND_AMOUNT;
+    if let Some(url) = f.get("backUrl").cloned().filter(|_| !lost) {
         let sb = sb.clone();
         tokio::spawn(async move { sb.notify(&url, n).await });
     }
     resp
 }
 
-/// Applies a refund (04) or revoke (31); a repeated orderId with the same
-/// terms is the same transaction.
+/// Applies a refund (04) or revoke (31); a repeated orderId is refused as a
+/// duplicate (`12`).
 fn apply_back(sb: &UnionpaySandbox, f: &Fields, txn_type: &str) -> Result<Back, Refusal> {
     if txn_type != "04" && txn_type != "31" {
         return Err(("30", "报文格式错误: txnType".into()));
@@ -250,14 +277,12 @@ fn apply_back(sb: &UnionpaySandbox, f: &Fields, txn_type: &str) -> Result<Back, 
     let orig = need(f, "origQryId")?.to_owned();
     let amt = amount(f)?;
     let key = (mer_id.clone(), order_id);
-    if let Some(b) = sb.backs.get(&key) {
-        if b.orig_qry_id == orig && b.amount == amt && b.txn_type == txn_type {
-            return Ok(b.clone());
-        }
+    let tkey = sb.by_query_id.get(&orig).map(|k| k.clone()).ok_or(("34", "查无此交易: origQryId".to_owned()))?;
+    // Holding the original trade serializes its refunds and revokes.
+    let mut t = sb.trades.get_mut(&tkey).ok_or(("34", "查无此交易".to_owned()))?;
+    if sb.backs.contains_key(&key) {
         return Err(("12", "重复交易".into()));
     }
-    let tkey = sb.by_query_id.get(&orig).map(|k| k.clone()).ok_or(("34", "查无此交易: origQryId".to_owned()))?;
-    let mut t = sb.trades.get_mut(&tkey).ok_or(("34", "查无此交易".to_owned()))?;
     if t.mer_id != mer_id {
         return Err(("34", "查无此交易".into()));
     }
@@ -272,6 +297,7 @@ fn apply_back(sb: &UnionpaySandbox, f: &Fields, txn_type: &str) -> Result<Back, 
         return Err(("01", "退货金额超限".into()));
     }
     t.refunded += amt;
+    t.revoked |= txn_type == "31";
     let b = Back {
         txn_type: txn_type.to_owned(),
         orig_qry_id: orig,

@@ -17,8 +17,21 @@
 //!   order, `31` unknown merchant;
 //! - `queryTrans.do` of an unpaid order answers `origRespCode=05`; of one the
 //!   buyer cancelled at the cashier, `origRespCode=01`;
+//! - a consumption's `txnTime` must be within [`TXN_TIME_WINDOW_SECS`] of
+//!   the sandbox's clock (else `30`), as UnionPay checks the send time: never
+//!   further ahead; for a web order (`frontTransReq.do`, which the buyer's
+//!   browser may post long after the merchant made it) an older `txnTime` is
+//!   accepted while its `payTimeout` has not passed;
+//! - `queryTrans.do` finds an order only by its `orderId` **and** `txnTime`
+//!   (else `34`);
+//! - a refund or revoke whose `orderId` was already used answers `12`
+//!   (重复交易), whatever its terms: a resend must query instead;
 //! - a refund of exactly [`UNKNOWN_REFUND_AMOUNT`] fen answers `05` (result
-//!   unknown), then completes and notifies like any other;
+//!   unknown), then completes and notifies like any other; one of exactly
+//!   [`SILENT_REFUND_AMOUNT`] fen answers `00` and completes, but its
+//!   notification is lost (never sent), so only a query can learn it;
+//! - test control: `POST /cashier/{tn}/pay?notify=drop` pays without sending
+//!   the backUrl notification (a lost notification);
 //! - refunds and revokes complete at once and notify right after the answer;
 //! - the notification retry schedule ([`notify_schedule`]) is ours: UnionPay's
 //!   is not published;
@@ -45,6 +58,12 @@ const SIGN_KEY: &str = include_str!("../../fixtures/unionpay/sign.key");
 
 /// A refund of this many fen answers respCode 05 (see the module docs).
 pub const UNKNOWN_REFUND_AMOUNT: i64 = 5;
+/// A refund of this many fen succeeds but is never notified.
+pub const SILENT_REFUND_AMOUNT: i64 = 7;
+/// How far a consumption's `txnTime` may be from the sandbox's clock. Five
+/// minutes: UnionPay does not publish its tolerance; this allows for clock
+/// skew and a slow request while catching a made-up send time.
+pub const TXN_TIME_WINDOW_SECS: i64 = 300;
 
 pub type Fields = BTreeMap<String, String>;
 
@@ -106,6 +125,8 @@ pub(crate) struct Trade {
     pub tn: String,
     pub state: State,
     pub refunded: i64,
+    /// Revoked the same day (`txnType=31`).
+    pub revoked: bool,
 }
 
 /// A refund (04) or revoke (31).

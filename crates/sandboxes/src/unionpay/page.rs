@@ -55,7 +55,8 @@ fn trade(sb: &UnionpaySandbox, tn: &str) -> Option<Trade> {
 fn show(req: &HttpRequest, t: &Trade) -> HttpResponse {
     if wants_json(req) {
         return HttpResponse::Ok().json(serde_json::json!({
-            "tn": t.tn, "merId": t.mer_id, "orderId": t.order_id, "txnAmt": t.amount, "state": state_name(&t.state),
+            "tn": t.tn, "merId": t.mer_id, "orderId": t.order_id, "txnTime": t.txn_time, "txnAmt": t.amount,
+            "state": state_name(&t.state), "refunded": t.refunded, "revoked": t.revoked,
         }));
     }
     cashier_page(t)
@@ -82,8 +83,15 @@ pub async fn cancel(sb: web::Data<UnionpaySandbox>, req: HttpRequest, tn: web::P
     show(&req, &t)
 }
 
-/// Pays, sends the signed backUrl notification, then (web trades) posts
-/// the buyer back to `frontUrl` with the signed result, as UnionPay does.
+/// The test control `?notify=drop`: pay, but lose the notification.
+fn drops_notification(req: &HttpRequest) -> bool {
+    serde_urlencoded::from_str::<Vec<(String, String)>>(req.query_string())
+        .is_ok_and(|q| q.iter().any(|(k, v)| k == "notify" && v == "drop"))
+}
+
+/// Pays, sends the signed backUrl notification (unless the test control
+/// drops it), then (web trades) posts the buyer back to `frontUrl` with the
+/// signed result, as UnionPay does.
 pub async fn pay(sb: web::Data<UnionpaySandbox>, req: HttpRequest, tn: web::Path<String>) -> HttpResponse {
     let Some(key) = sb.by_tn.get(tn.as_str()).map(|k| k.clone()) else { return error("34", "查无此交易") };
     let now = gmt8::now();
@@ -128,7 +136,12 @@ pub async fn pay(sb: web::Data<UnionpaySandbox>, req: HttpRequest, tn: web::Path
     if let Some(r) = &t.req_reserved {
         f.insert("reqReserved".into(), r.clone());
     }
-    let notified = sb.notify(&t.back_url, f.clone()).await;
+    let notified = if drops_notification(&req) {
+        tracing::info!(tn = %t.tn, "sandbox UnionPay: notification dropped on request");
+        false
+    } else {
+        sb.notify(&t.back_url, f.clone()).await
+    };
     if wants_json(&req) {
         return HttpResponse::Ok()
             .json(serde_json::json!({"tn": t.tn, "state": "PAID", "notified": notified, "queryId": query_id}));
