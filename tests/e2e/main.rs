@@ -19,6 +19,7 @@ mod refunds;
 mod signing;
 mod sweep;
 mod unionpay;
+mod unionpay_recovery;
 mod validation;
 mod webhooks;
 mod webhooks_cluster;

@@ -55,7 +55,7 @@ fn notify_body(mer_id: &str, order_no: &str, amount: i64, cert: &str, key: &str)
 
 /// The browser POSTs the credential's form to `channel_url`; the sandbox
 /// answers with its cashier page, which names the trade's tn.
-async fn open_front_cashier(app: &TestApp, credential: &Value) -> String {
+pub(crate) async fn open_front_cashier(app: &TestApp, credential: &Value) -> String {
     let fields = credential.as_object().expect("credential object");
     let url = fields["channel_url"].as_str().expect("channel_url");
     assert!(url.ends_with("/sandbox/unionpay/gateway/api/frontTransReq.do"), "{url}");
@@ -71,7 +71,7 @@ async fn open_front_cashier(app: &TestApp, credential: &Value) -> String {
     html[start..].chars().take_while(char::is_ascii_digit).collect()
 }
 
-async fn pay_at_cashier(app: &TestApp, tn: &str) -> Value {
+pub(crate) async fn pay_at_cashier(app: &TestApp, tn: &str) -> Value {
     let (status, paid) = buyer_post(app, &app.url(&format!("/sandbox/unionpay/cashier/{tn}/pay"))).await;
     assert_eq!(status, 200, "{paid}");
     assert_eq!(paid["state"], "PAID");
@@ -79,7 +79,7 @@ async fn pay_at_cashier(app: &TestApp, tn: &str) -> Value {
     paid
 }
 
-async fn refund_settles(app: &TestApp, charge_id: &str, amount: i64) -> Value {
+pub(crate) async fn refund_settles(app: &TestApp, charge_id: &str, amount: i64) -> Value {
     let path = format!("/v1/charges/{charge_id}/refunds");
     let r = app.post_json(&path, &app.tenant.test_key, &json!({"amount": amount, "description": "test"})).await;
     let status = r.status();
