@@ -205,3 +205,26 @@ async fn unionpay_wap_paid_through_the_cashier_pages_over_http() {
     assert_eq!(after["transaction_no"], back["queryId"]);
     assert_eq!(app.events_for(id).await, vec!["charge.succeeded"]);
 }
+
+#[tokio::test]
+async fn unionpay_revoke_with_an_unknown_answer_is_finished_by_reversing_again() {
+    let app = spawn().await;
+    // The sandbox answers 05 (unknown) to any back transaction of 5 fen.
+    let c = create_expiring(&app, "upacp", 5, json!({})).await;
+    let id = c["id"].as_str().expect("id");
+    let tn = c["credential"]["upacp"]["tn"].as_str().expect("tn");
+    pay_notification_lost(&app, tn).await;
+    let (path, empty) = (format!("/v1/charges/{id}/reverse"), json!({}));
+    let reverse = || app.post_json(&path, &app.tenant.test_key, &empty);
+    let first = reverse().await;
+    assert_ne!(first.status(), 200, "the revoke's outcome is unknown: not reversed yet");
+    assert_eq!(charge_state(&app, id).await["reversed"], false);
+    // Again: UnionPay answers the same revoke orderId with 12 (it has it).
+    let second = reverse().await;
+    let status = second.status();
+    let body: Value = second.json().await.expect("json");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(charge_state(&app, id).await["reversed"], true);
+    let t = trade(&app, tn).await;
+    assert_eq!((t["revoked"].as_bool(), t["refunded"].as_i64()), (Some(true), Some(5)), "revoked once: {t}");
+}

@@ -176,6 +176,11 @@ impl Channel for UnionpayChannel {
         let answer = gateway::call(&self.http, &cfg, "backTransReq.do", f).await?;
         match wire::get(&answer, "respCode")? {
             "00" => Ok(()),
+            // 12 (重复交易): UnionPay already holds this charge's revoke (its
+            // orderId is derived from the order): an earlier attempt, e.g.
+            // one answered 03/04/05, got through. A same-day full revoke it
+            // accepted is not refused later, so the charge can be closed.
+            "12" => Ok(()),
             c if wire::is_unknown(c) => Err(ChannelError::Unavailable(format!("revoke answered {c}"))),
             _ => Err(gateway::refused(&answer)),
         }
