@@ -265,6 +265,47 @@ async fn v3_downloads_platform_certificates() {
     assert!(matches!(ch.pub_qr.parse_notify(&ctx, &n), Ok(NotifyOutcome::Charge { .. })));
 }
 
+/// Many calls at once before any certificate is known: one downloads them,
+/// and the others wait for that download instead of failing on a serial
+/// they cannot check yet (a refresh after WeChat rotates its certificate
+/// must not turn a burst of payments into errors).
+#[tokio::test]
+async fn v3_concurrent_calls_wait_for_the_one_certificate_download() {
+    let pem = vector("test-platform_cert.pem");
+    let (url, seen) = gateway(Box::new(move |_, path, _| match path {
+        "/v3/certificates" => {
+            let ct =
+                aes_gcm_encrypt(APIV3_KEY.as_bytes(), b"certnonce123", b"certificate", pem.as_bytes()).expect("seal");
+            // A long list makes the download take a while, so the other
+            // calls' answers arrive while it is still being installed.
+            let one = json!({"serial_no": PLATFORM_SERIAL, "effective_time": "2026-11-22T08:11:02+08:00",
+                "expire_time": "2036-11-19T08:11:02+08:00", "encrypt_certificate": {"algorithm": "AEAD_AES_256_GCM",
+                "nonce": "certnonce123", "associated_data": "certificate", "ciphertext": B64.encode(ct)}});
+            ok(json!({"data": vec![one; 400]}))
+        }
+        _ => ok(json!({"code_url": "weixin://wxpay/bizpayurl?pr=burst"})),
+    }))
+    .await;
+    let ch = Arc::new(WechatProducts::new(reqwest::Client::new()));
+    let mut ctx = at(v3_ctx(Map::new()), &url);
+    let mut params = ctx.config.params.clone();
+    params.remove("platform_cert");
+    ctx.config = Arc::new(crate::ChannelConfig { params, secrets: ctx.config.secrets.clone() });
+    let ctx = Arc::new(ctx);
+    let calls: Vec<_> = (0..24)
+        .map(|_| {
+            let (ch, ctx) = (ch.clone(), ctx.clone());
+            tokio::spawn(async move { ch.pub_qr.create_credential(&ctx, &charge(json!({}))).await })
+        })
+        .collect();
+    for c in calls {
+        let r = c.await.expect("task");
+        assert!(r.is_ok(), "{r:?}");
+    }
+    let downloads = seen.lock().expect("seen").iter().filter(|s| s.1 == "/v3/certificates").count();
+    assert_eq!(downloads, 1);
+}
+
 /// An answer signed under a serial nobody knows: one refresh, then refused.
 #[tokio::test]
 async fn v3_unknown_serial_refreshes_once_then_fails() {

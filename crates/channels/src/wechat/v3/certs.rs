@@ -9,7 +9,7 @@
 //! merchant, so forged serials cannot make us hammer WeChat.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use unicharge_crypto::{certificate_serial_validity, pem_certificates, RsaPublicKey};
 
 pub const REFRESH_EVERY: i64 = 12 * 3600;
@@ -58,9 +58,22 @@ struct Entry {
 #[derive(Default)]
 pub struct CertStore {
     entries: Mutex<HashMap<String, Entry>>,
+    /// Held while a merchant's certificates are downloaded, so calls that
+    /// meet an unknown serial meanwhile wait for the download rather than
+    /// fail on a certificate that is moments away.
+    downloads: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl CertStore {
+    /// The merchant's download lock.
+    pub fn download_gate(&self, store_key: &str) -> Arc<tokio::sync::Mutex<()>> {
+        match self.downloads.lock() {
+            Ok(mut m) => m.entry(store_key.to_owned()).or_default().clone(),
+            // A poisoned map only loses the waiting, not correctness.
+            Err(_) => Arc::default(),
+        }
+    }
+
     pub fn find(&self, store_key: &str, serial: &str, now: i64) -> Option<RsaPublicKey> {
         let m = self.entries.lock().ok()?;
         find(&m.get(store_key)?.certs, serial, now).map(|c| c.key.clone())

@@ -152,10 +152,18 @@ async fn verify_answer(sh: &Shared, cfg: &Arc<V3Config>, h: &SignedHeaders, body
     if let Some(key) = platform_key(sh, cfg, &h.serial, t) {
         return h.verify(&key, body, t);
     }
-    if uses_certificates(cfg) && sh.certs.begin(&cfg.store_key, t) {
-        refresh_certificates_claimed(sh, cfg).await?;
+    if uses_certificates(cfg) {
+        let gate = sh.certs.download_gate(&cfg.store_key);
+        let _downloading = gate.lock().await;
+        // A download that finished while this call waited may have brought it.
         if let Some(key) = platform_key(sh, cfg, &h.serial, t) {
             return h.verify(&key, body, t);
+        }
+        if sh.certs.begin(&cfg.store_key, t) {
+            refresh_certificates_claimed(sh, cfg).await?;
+            if let Some(key) = platform_key(sh, cfg, &h.serial, t) {
+                return h.verify(&key, body, t);
+            }
         }
     }
     Err(ChannelError::BadSignature(format!("unknown platform serial {}", h.serial)))
@@ -167,6 +175,8 @@ pub async fn refresh_certificates(sh: &Shared, cfg: &Arc<V3Config>) -> Result<()
     if !sh.certs.begin(&cfg.store_key, now()) {
         return Ok(());
     }
+    let gate = sh.certs.download_gate(&cfg.store_key);
+    let _downloading = gate.lock().await;
     refresh_certificates_claimed(sh, cfg).await
 }
 
