@@ -15,7 +15,6 @@ mod charges;
 mod concurrency;
 mod events;
 mod notify;
-mod pay_statement;
 mod refunds;
 mod signing;
 mod sweep;
