@@ -16,19 +16,14 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
 cd "$ROOT"
 log() { printf '[alipay-xcheck] %s\n' "$*" >&2; }
 
-PY="${ALIPAY_XCHECK_PYTHON:-}"
-if [ -z "$PY" ]; then
-  VENV="${XDG_CACHE_HOME:-$HOME/.cache}/unicharge/alipay-venv"
-  PY="$VENV/bin/python"
-  if ! "$PY" -c 'import alipay.aop.api.util.SignatureUtils, alipay; alipay.AliPay' >/dev/null 2>&1; then
-    log "setting up $VENV"
-    python3 -m venv "$VENV"
-    "$VENV/bin/pip" install -q python-alipay-sdk==3.4.0 alipay-sdk-python==3.7.1411 pycryptodome cryptography
-    # Both SDKs install the package `alipay`; the official one overwrites
-    # fzlee's __init__.py. Reinstalling fzlee's restores it, and the official
-    # code (alipay/aop/...) stays importable beside it.
-    "$VENV/bin/pip" install -q --force-reinstall --no-deps python-alipay-sdk==3.4.0
-  fi
+source "$ROOT/tests/support/venv.sh"
+uc_venv "${ALIPAY_XCHECK_PYTHON:-}" alipay-venv 'import alipay.aop.api.util.SignatureUtils, alipay; alipay.AliPay' \
+  python-alipay-sdk==3.4.0 alipay-sdk-python==3.7.1411 pycryptodome cryptography
+if [ "$VENV_FRESH" = 1 ]; then
+  # Both SDKs install the package `alipay`; the official one overwrites
+  # fzlee's __init__.py. Reinstalling fzlee's restores it, and the official
+  # code (alipay/aop/...) stays importable beside it.
+  "$PY" -m pip install -q --force-reinstall --no-deps python-alipay-sdk==3.4.0
 fi
 
 log "building the adapter's example (alipay_xcheck)"

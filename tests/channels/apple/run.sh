@@ -14,16 +14,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
 cd "$ROOT"
 log() { printf '[apple-xcheck] %s\n' "$*" >&2; }
 
-PY="${APPLE_XCHECK_PYTHON:-}"
-if [ -z "$PY" ]; then
-  VENV="${XDG_CACHE_HOME:-$HOME/.cache}/unicharge/apple-venv"
-  PY="$VENV/bin/python"
-  if ! "$PY" -c 'import appstoreserverlibrary, jwt, cryptography' >/dev/null 2>&1; then
-    log "setting up $VENV"
-    python3 -m venv "$VENV"
-    "$VENV/bin/pip" install -q app-store-server-library==3.1.2
-  fi
-fi
+source "$ROOT/tests/support/venv.sh"
+uc_venv "${APPLE_XCHECK_PYTHON:-}" apple-venv 'import appstoreserverlibrary, jwt, cryptography' \
+  app-store-server-library==3.1.2
 
 log "building the adapter's example (apple_xcheck)"
 cargo build -q -p unicharge-channels --example apple_xcheck

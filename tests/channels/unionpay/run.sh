@@ -14,16 +14,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
 cd "$ROOT"
 log() { printf '[unionpay-xcheck] %s\n' "$*" >&2; }
 
-PY="${UNIONPAY_XCHECK_PYTHON:-}"
-if [ -z "$PY" ]; then
-  VENV="${XDG_CACHE_HOME:-$HOME/.cache}/unicharge/unionpay-venv"
-  PY="$VENV/bin/python"
-  if ! "$PY" -c 'import cryptography' >/dev/null 2>&1; then
-    log "setting up $VENV"
-    python3 -m venv "$VENV"
-    "$VENV/bin/pip" install -q cryptography==50.0.2
-  fi
-fi
+source "$ROOT/tests/support/venv.sh"
+uc_venv "${UNIONPAY_XCHECK_PYTHON:-}" unionpay-venv 'import cryptography' cryptography==50.0.2
 
 log "building unionpay_xcheck and unionpay_answer"
 cargo build -q -p unicharge-channels --example unionpay_xcheck

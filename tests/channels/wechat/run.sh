@@ -17,16 +17,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
 cd "$ROOT"
 log() { printf '[wechat-xcheck] %s\n' "$*" >&2; }
 
-PY="${WECHAT_XCHECK_PYTHON:-}"
-if [ -z "$PY" ]; then
-  VENV="${XDG_CACHE_HOME:-$HOME/.cache}/unicharge/wechat-venv"
-  PY="$VENV/bin/python"
-  if ! "$PY" -c 'import wechatpy, wechatpayv3, cryptography' >/dev/null 2>&1; then
-    log "setting up $VENV"
-    python3 -m venv "$VENV"
-    "$VENV/bin/pip" install -q wechatpy==1.8.18 wechatpayv3==2.0.4 cryptography
-  fi
-fi
+source "$ROOT/tests/support/venv.sh"
+uc_venv "${WECHAT_XCHECK_PYTHON:-}" wechat-venv 'import wechatpy, wechatpayv3, cryptography' \
+  wechatpy==1.8.18 wechatpayv3==2.0.4 cryptography
 
 log "building the adapter's example (wechat_xcheck)"
 cargo build -q -p unicharge-channels --example wechat_xcheck
