@@ -15,6 +15,7 @@ mod charges;
 mod concurrency;
 mod events;
 mod notify;
+mod pay_statement;
 mod refunds;
 mod signing;
 mod sweep;

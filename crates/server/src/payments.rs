@@ -86,7 +86,7 @@ pub async fn apply_payment(
         PaymentStatus::Pending => return Ok(c.clone()),
         PaymentStatus::Paid { transaction_no, time_paid, .. } => {
             let info = unicharge_store::PaidInfo { transaction_no, time_paid };
-            state.store.mark_charge_paid(&c.id, &info, event_for(EventType::ChargeSucceeded)).await?
+            state.store.mark_charge_paid_from(c, &info, event_for(EventType::ChargeSucceeded)).await?
         }
         PaymentStatus::Failed { code, message } => {
             state.store.mark_charge_failed(&c.id, &code, &message, event_for(EventType::ChargeFailed)).await?

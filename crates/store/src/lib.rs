@@ -13,6 +13,7 @@ pub mod notifications;
 
 mod apple;
 mod cache;
+mod charge_paid_pg;
 mod charges;
 mod connect;
 mod events;
@@ -23,6 +24,7 @@ mod webhook_batch;
 pub mod webhooks;
 
 pub use apple::{AppleInsert, ProviderRefund};
+pub use charge_paid_pg::OneStatement;
 pub use charges::{ChargeFilter, ChargeTransition, NewChargeRow, PaidInfo};
 pub use connect::{Backend, StoreOptions};
 pub use entity::{
