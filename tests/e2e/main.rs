@@ -17,6 +17,7 @@ mod events;
 mod notify;
 mod pay_statement;
 mod refunds;
+mod resend_bulk;
 mod signing;
 mod sweep;
 mod unionpay;

@@ -6,9 +6,11 @@
 
 use crate::entity::event::{self, Column as EC};
 use crate::entity::webhook_attempt;
+use crate::entity::webhook_delivery::{self, Column as D};
 use crate::entity::webhook_endpoint::{self, Column as W};
 use crate::webhooks::{AttemptOutcome, AttemptRecord, DeliveryRow, EndpointRow};
 use crate::{Backend, EventRow, Store, StoreError};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Statement, TransactionTrait,
     Value,
@@ -161,26 +163,118 @@ impl Store {
     }
 }
 
+impl Store {
+    /// After a tenant outage: every failed delivery of these apps created
+    /// since `since` is queued again, now, with its full retry schedule
+    /// ahead of it; each event's `pending_webhooks` grows by its requeued
+    /// deliveries in the same transaction. Returns how many were queued.
+    pub async fn resend_failed(
+        &self,
+        app_ids: &[String],
+        livemode: bool,
+        since: i64,
+        now: i64,
+    ) -> Result<u64, StoreError> {
+        if app_ids.is_empty() {
+            return Ok(0);
+        }
+        match self.backend {
+            Backend::Postgres => self.resend_failed_pg(app_ids, livemode, since, now).await,
+            Backend::Sqlite => self.resend_failed_general(app_ids, livemode, since, now).await,
+        }
+    }
+
+    /// One statement: the requeued deliveries never leave the database.
+    /// Sending 20,000 rows back and their events' counts in again took
+    /// most of a 0.8 s call.
+    async fn resend_failed_pg(
+        &self,
+        app_ids: &[String],
+        livemode: bool,
+        since: i64,
+        now: i64,
+    ) -> Result<u64, StoreError> {
+        let mut p = Params::new(self.backend);
+        let (due, live, from) = (p.cast(now * 1000, "BIGINT"), p.cast(livemode, "BOOLEAN"), p.cast(since, "BIGINT"));
+        let apps: Vec<String> = app_ids.iter().map(|a| p.cast(a.as_str(), "TEXT")).collect();
+        // The deliveries are updated first, as the general path does: a
+        // concurrent call then waits on their row locks and finds them
+        // `pending`, so no delivery is counted twice.
+        let sql = format!(
+            "WITH r AS ( \
+               UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = {due}, attempts = 0 \
+                WHERE app_id IN ({}) AND livemode = {live} AND status = 'failed' AND created >= {from} \
+               RETURNING event_id \
+             ), per_event AS (SELECT event_id, count(*) AS n FROM r GROUP BY event_id), \
+             counted AS ( \
+               UPDATE events SET pending_webhooks = events.pending_webhooks + per_event.n \
+                 FROM per_event WHERE events.id = per_event.event_id \
+             ) \
+             SELECT count(*) AS n FROM r",
+            apps.join(", ")
+        );
+        let row = self.writer.query_one_raw(p.statement(sql)).await?;
+        let n: i64 = row.map(|r| r.try_get("", "n")).transpose()?.unwrap_or(0);
+        Ok(n.max(0) as u64)
+    }
+
+    async fn resend_failed_general(
+        &self,
+        app_ids: &[String],
+        livemode: bool,
+        since: i64,
+        now: i64,
+    ) -> Result<u64, StoreError> {
+        let txn = self.writer.begin().await?;
+        let requeued: Vec<(String,)> = webhook_delivery::Entity::update_many()
+            .col_expr(D::Status, Expr::value("pending"))
+            .col_expr(D::NextAttemptAt, Expr::value(now * 1000))
+            // A fresh start: the full retry schedule again.
+            .col_expr(D::Attempts, Expr::value(0))
+            .filter(D::AppId.is_in(app_ids.iter().map(String::as_str)))
+            .filter(D::Livemode.eq(livemode))
+            .filter(D::Status.eq("failed"))
+            .filter(D::Created.gte(since))
+            .exec_with_returning(&txn)
+            .await?
+            .into_iter()
+            .map(|d| (d.event_id,))
+            .collect();
+        let mut per_event: BTreeMap<&str, i32> = BTreeMap::new();
+        for (e,) in &requeued {
+            *per_event.entry(e.as_str()).or_default() += 1;
+        }
+        add_pending(&txn, self.backend, &per_event).await?;
+        txn.commit().await?;
+        Ok(requeued.len() as u64)
+    }
+}
+
+/// Events per `add_pending` statement, two parameters each. A statement
+/// may carry at most 32,766 parameters on SQLite and 65,535 on PostgreSQL;
+/// `resend_failed` after a long outage touches far more events than that.
+const EVENTS_PER_STATEMENT: usize = 4096;
+
 /// Adds `n` (negative: subtracts, stopping at 0) to each event's
-/// `pending_webhooks`, in one statement. A BTreeMap so every node touches
-/// the rows in one order.
+/// `pending_webhooks`, a statement per few thousand events. A BTreeMap so
+/// every node touches the rows in one order.
 pub(crate) async fn add_pending<C: ConnectionTrait>(
     conn: &C,
     backend: Backend,
     per_event: &BTreeMap<&str, i32>,
 ) -> Result<(), StoreError> {
-    if per_event.is_empty() {
-        return Ok(());
+    let all: Vec<(&&str, &i32)> = per_event.iter().collect();
+    for chunk in all.chunks(EVENTS_PER_STATEMENT) {
+        let mut p = Params::new(backend);
+        let values: Vec<String> =
+            chunk.iter().map(|(id, n)| format!("({}, {})", p.cast(**id, "TEXT"), p.cast(**n, "INTEGER"))).collect();
+        let sql = format!(
+            "UPDATE events SET pending_webhooks = CASE WHEN events.pending_webhooks + v.column2 > 0 \
+               THEN events.pending_webhooks + v.column2 ELSE 0 END \
+             FROM (VALUES {}) AS v WHERE events.id = v.column1",
+            values.join(", ")
+        );
+        conn.execute_raw(p.statement(sql)).await?;
     }
-    let mut p = Params::new(backend);
-    let values: Vec<String> =
-        per_event.iter().map(|(id, n)| format!("({}, {})", p.cast(*id, "TEXT"), p.cast(*n, "INTEGER"))).collect();
-    let sql = format!(
-        "UPDATE events SET pending_webhooks = CASE WHEN events.pending_webhooks + v.column2 > 0 \
-           THEN events.pending_webhooks + v.column2 ELSE 0 END \
-         FROM (VALUES {}) AS v WHERE events.id = v.column1",
-        values.join(", ")
-    );
-    conn.execute_raw(p.statement(sql)).await?;
     Ok(())
 }

@@ -362,41 +362,6 @@ impl Store {
         txn.commit().await?;
         Ok(Some(1))
     }
-
-    /// After a tenant outage: every failed delivery of these apps created
-    /// since `since` is queued again, now.
-    pub async fn resend_failed(
-        &self,
-        app_ids: &[String],
-        livemode: bool,
-        since: i64,
-        now: i64,
-    ) -> Result<u64, StoreError> {
-        let txn = self.writer.begin().await?;
-        // One statement, not a round trip per delivery: after an outage the
-        // backlog is what this call exists for.
-        let requeued: Vec<(String,)> = webhook_delivery::Entity::update_many()
-            .col_expr(D::Status, Expr::value("pending"))
-            .col_expr(D::NextAttemptAt, Expr::value(now * 1000))
-            // A fresh start: the full retry schedule again.
-            .col_expr(D::Attempts, Expr::value(0))
-            .filter(D::AppId.is_in(app_ids.iter().map(String::as_str)))
-            .filter(D::Livemode.eq(livemode))
-            .filter(D::Status.eq("failed"))
-            .filter(D::Created.gte(since))
-            .exec_with_returning(&txn)
-            .await?
-            .into_iter()
-            .map(|d| (d.event_id,))
-            .collect();
-        let mut per_event: std::collections::BTreeMap<&str, i32> = std::collections::BTreeMap::new();
-        for (e,) in &requeued {
-            *per_event.entry(e.as_str()).or_default() += 1;
-        }
-        crate::webhook_batch::add_pending(&txn, self.backend, &per_event).await?;
-        txn.commit().await?;
-        Ok(requeued.len() as u64)
-    }
 }
 
 fn endpoint_model(r: &EndpointRow) -> webhook_endpoint::ActiveModel {

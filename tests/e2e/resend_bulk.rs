@@ -1,0 +1,115 @@
+//! `POST /v1/events/resend_failed` after a long tenant outage: more failed
+//! deliveries than one SQL statement can carry parameters for (32,766 on
+//! SQLite, 65,535 on PostgreSQL at two per event). The call used to answer
+//! 500 there; now every delivery is queued again, and each event's
+//! `pending_webhooks` still matches its pending deliveries.
+
+use serde_json::{json, Value};
+use sqlx::Connection;
+use unicharge_tests::*;
+
+const FAILED: i64 = 33_000;
+
+fn unix() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs() as i64
+}
+
+/// Runs `sql` on the test server's own database, outside the API: building
+/// 33,000 failed deliveries through it would take minutes.
+async fn exec(url: &str, sql: &str) {
+    let sql: &'static str = Box::leak(sql.to_owned().into_boxed_str());
+    if url.starts_with("postgres") {
+        let mut c = sqlx::PgConnection::connect(url).await.expect("connect");
+        sqlx::Executor::execute(&mut c, sql).await.expect("sql");
+    } else {
+        let mut c = sqlx::SqliteConnection::connect(url).await.expect("connect");
+        sqlx::Executor::execute(&mut c, sql).await.expect("sql");
+    }
+}
+
+async fn count(url: &str, sql: &str) -> i64 {
+    let sql: &'static str = Box::leak(sql.to_owned().into_boxed_str());
+    if url.starts_with("postgres") {
+        let mut c = sqlx::PgConnection::connect(url).await.expect("connect");
+        sqlx::query_scalar::<_, i64>(sql).fetch_one(&mut c).await.expect("count")
+    } else {
+        let mut c = sqlx::SqliteConnection::connect(url).await.expect("connect");
+        sqlx::query_scalar::<_, i64>(sql).fetch_one(&mut c).await.expect("count")
+    }
+}
+
+#[tokio::test]
+async fn resend_failed_requeues_a_backlog_larger_than_one_statement() {
+    let app = spawn().await;
+    // A disabled endpoint: the requeued deliveries are given up at once
+    // ("endpoint disabled") instead of 33,000 HTTP requests.
+    let r = app
+        .post_json(
+            &format!("/v1/apps/{}/webhook_endpoints", app.tenant.app),
+            &app.tenant.test_key,
+            &json!({"url": "http://127.0.0.1:9/hook", "enabled_events": ["charge.succeeded"]}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let ep: Value = r.json().await.expect("json");
+    let ep = ep["id"].as_str().expect("id").to_owned();
+    let r = app
+        .post_json(
+            &format!("/v1/apps/{}/webhook_endpoints/{ep}", app.tenant.app),
+            &app.tenant.test_key,
+            &json!({"disabled": true}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+
+    let (db, a, now) = (app.cfg.database_url.clone(), app.tenant.app.clone(), unix());
+    let due = now * 1000;
+    let series = if db.starts_with("postgres") {
+        format!("generate_series(1, {FAILED}) AS g(n)")
+    } else {
+        format!(
+            "(WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < {FAILED}) SELECT n FROM s) AS g"
+        )
+    };
+    exec(
+        &db,
+        &format!(
+            "INSERT INTO events (id, app_id, livemode, type, object_id, data, pending_webhooks, request_id, created) \
+             SELECT 'evt_bulk' || g.n, '{a}', false, 'charge.succeeded', 'ch_bulk' || g.n, '{{}}', 0, NULL, {now} \
+             FROM {series}"
+        ),
+    )
+    .await;
+    exec(
+        &db,
+        &format!(
+            "INSERT INTO webhook_deliveries (id, event_id, endpoint_id, app_id, livemode, object_id, status, \
+               attempts, next_attempt_at, created) \
+             SELECT 'wd_bulk' || g.n, 'evt_bulk' || g.n, '{ep}', '{a}', false, 'ch_bulk' || g.n, 'failed', 9, \
+               {due}, {now} FROM {series}"
+        ),
+    )
+    .await;
+
+    let r = app.post_json("/v1/events/resend_failed", &app.tenant.test_key, &json!({"since": now - 60})).await;
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.expect("json");
+    assert_eq!(v["resent"], FAILED);
+
+    // The requeue and its counts were one transaction, and the dispatcher
+    // keeps them in step as it gives the deliveries up: in any snapshot,
+    // an event counts exactly its pending deliveries.
+    let off = count(
+        &db,
+        "SELECT count(*) FROM events e LEFT JOIN \
+           (SELECT event_id, count(*) AS n FROM webhook_deliveries WHERE status = 'pending' GROUP BY event_id) p \
+           ON p.event_id = e.id \
+         WHERE e.id LIKE 'evt_bulk%' AND e.pending_webhooks <> COALESCE(p.n, 0)",
+    )
+    .await;
+    assert_eq!(off, 0);
+    let attempts =
+        count(&db, "SELECT count(*) FROM webhook_deliveries WHERE id LIKE 'wd_bulk%' AND attempts = 9").await;
+    let resent = count(&db, "SELECT count(*) FROM webhook_deliveries WHERE id LIKE 'wd_bulk%' AND attempts <= 1").await;
+    assert_eq!((attempts, resent), (0, FAILED), "every delivery starts its schedule again");
+}
