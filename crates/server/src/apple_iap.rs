@@ -37,7 +37,7 @@ pub(crate) async fn store_purchase(
     let event = |c: &ChargeRow| new_event(EventType::ChargeSucceeded, &app, live, &c.id, render::charge(c, &[]), now);
     match state.store.insert_apple_charge(row, &transaction_no, &info, event).await? {
         AppleInsert::Inserted { charge, event } => {
-            state.wakeup.wake();
+            crate::payments::wake_if_queued(state, &event);
             tracing::info!(charge = %charge.id, event = %event.id, "apple purchase verified; charge paid");
             Ok((StatusCode::OK, render::charge(&charge, &[])))
         }
@@ -134,7 +134,7 @@ pub(crate) async fn provider_refund(
     };
     match state.store.apply_provider_refund(&template, event).await.map_err(|e| e.to_string())? {
         ProviderRefund::Applied { refund, event, .. } => {
-            state.wakeup.wake();
+            crate::payments::wake_if_queued(state, &event);
             tracing::info!(charge = %c.id, refund = %refund.id, event = %event.id, reason, "apple refund applied");
             Ok(Touched { charge_id: c.id, refund_id: Some(refund.id) })
         }

@@ -74,7 +74,9 @@ pub async fn resend(
         }
     };
     let n = queued.ok_or_else(|| ApiError::not_found("event", e.id.clone()))?;
-    state.wakeup.wake();
+    if n > 0 {
+        state.wakeup.wake();
+    }
     tracing::info!(event = %e.id, user = %who.user.id, queued = n, "event resent from the dashboard");
     Ok(HttpResponse::Ok().json(json!({"id": e.id, "object": "event", "redelivered": n})))
 }

@@ -262,7 +262,9 @@ pub async fn redeliver(
         }
     };
     let n = queued.ok_or_else(|| ApiError::not_found("event", e.id.clone()))?;
-    state.wakeup.wake();
+    if n > 0 {
+        state.wakeup.wake();
+    }
     Ok(HttpResponse::Ok().json(json!({"id": e.id, "object": "event", "redelivered": n})))
 }
 
@@ -313,7 +315,9 @@ pub async fn resend_failed(
         Err(e) => return Err(e.into()),
     };
     let n = state.store.resend_failed(&app_ids, who.livemode(), since, now()).await?;
-    state.wakeup.wake();
+    if n > 0 {
+        state.wakeup.wake();
+    }
     Ok(HttpResponse::Ok().json(json!({"object": "resend", "resent": n})))
 }
 
