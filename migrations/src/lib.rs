@@ -12,6 +12,7 @@ mod m20261205_000005_pingpp_signature;
 mod m20261205_000006_dashboard;
 mod m20261205_000007_charge_notify_trigger;
 mod m20261205_000008_apple_transactions;
+mod m20261207_000009_drop_charge_notify_trigger;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000006_dashboard::Migration),
             Box::new(m20261205_000007_charge_notify_trigger::Migration),
             Box::new(m20261205_000008_apple_transactions::Migration),
+            Box::new(m20261207_000009_drop_charge_notify_trigger::Migration),
         ]
     }
 }

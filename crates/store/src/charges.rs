@@ -150,6 +150,7 @@ impl Store {
             .filter(C::Id.eq(id))
             .exec(&self.writer)
             .await?;
+        self.charge_changed(id);
         Ok(())
     }
 

@@ -141,11 +141,14 @@ impl Store {
         }
     }
 
-    /// On PostgreSQL, listens for other nodes' charge changes and keeps the
-    /// charge cache coherent; the cache is off whenever the listener is not
-    /// connected. A no-op on SQLite.
+    /// On PostgreSQL, tells other nodes of this node's charge changes and
+    /// listens for theirs, keeping the charge cache coherent; the cache is
+    /// off whenever the listener is not connected. A no-op on SQLite.
     pub fn spawn_cache_listener(&self) {
         let Some((opts, _, _)) = self.pg.clone() else { return };
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        self.charges.tell_peers_through(tx);
+        tokio::spawn(crate::cache_peers::run(self.writer.clone(), rx));
         let cache = self.charges.clone();
         tokio::spawn(async move {
             loop {

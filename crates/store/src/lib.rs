@@ -13,6 +13,7 @@ pub mod notifications;
 
 mod apple;
 mod cache;
+mod cache_peers;
 mod charge_paid_pg;
 mod charges;
 mod connect;
@@ -91,9 +92,9 @@ impl Store {
     }
 
     /// After a committed change to a charge row: drop it from this node's
-    /// cache (other nodes learn of it through `pg_notify`).
+    /// cache, and queue it for the other nodes' (`cache_peers`).
     pub(crate) fn charge_changed(&self, id: &str) {
-        self.charges.invalidate(id);
+        self.charges.changed_here(id);
     }
 
     /// Whether charge reads are being served from the cache (on PostgreSQL,
