@@ -13,6 +13,7 @@ mod m20261205_000006_dashboard;
 mod m20261205_000007_charge_notify_trigger;
 mod m20261205_000008_apple_transactions;
 mod m20261207_000009_drop_charge_notify_trigger;
+mod m20261207_000010_pending_delivery_indexes;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000007_charge_notify_trigger::Migration),
             Box::new(m20261205_000008_apple_transactions::Migration),
             Box::new(m20261207_000009_drop_charge_notify_trigger::Migration),
+            Box::new(m20261207_000010_pending_delivery_indexes::Migration),
         ]
     }
 }

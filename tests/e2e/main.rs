@@ -26,6 +26,7 @@ mod validation;
 mod webhooks;
 mod webhooks_cluster;
 mod webhooks_lease;
+mod webhooks_order;
 mod webhooks_redeliver;
 mod wechat;
 mod wechat_mtls;

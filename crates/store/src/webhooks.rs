@@ -153,6 +153,13 @@ impl Store {
         };
         let skipped = skip_endpoints.iter().map(|e| sea_orm::Value::from(e.as_str()));
         let (sql, values): (String, Vec<sea_orm::Value>) = match self.backend {
+            // `OFFSET 0` keeps the ordering check a subquery run for each
+            // candidate (one probe of the pending order index) instead of
+            // letting PostgreSQL turn it into an anti-join. With the stale
+            // estimates of a backlog requeued in one go, the anti-join
+            // walked every pending delivery for each candidate: 1.07 s a
+            // claim at 40,000 pending instead of 1 ms. The indexes are in
+            // migration `m20261207_000010`.
             Backend::Postgres => (
                 format!(
                     "UPDATE webhook_deliveries SET lease_until = $1, leased_by = $2 WHERE seq IN ( \
@@ -160,7 +167,7 @@ impl Store {
                    WHERE d.status = 'pending' AND d.next_attempt_at <= $3 \
                      AND (d.lease_until IS NULL OR d.lease_until < $3) {}\
                      AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.endpoint_id = d.endpoint_id \
-                       AND p.object_id = d.object_id AND p.seq < d.seq AND p.status = 'pending') \
+                       AND p.object_id = d.object_id AND p.seq < d.seq AND p.status = 'pending' OFFSET 0) \
                    ORDER BY d.next_attempt_at, d.seq LIMIT $4 FOR UPDATE SKIP LOCKED) \
                  RETURNING *",
                     skip(5, true)
