@@ -22,9 +22,10 @@
 //! migration, with the full indexes and the check as an anti-join, that
 //! claim took 1.2 s.) SQLite (3.40) would not use an index with that extra
 //! term for the claim at all, and picks the right indexes without it.
-//! * `webhook_deliveries_failed (app_id, created) WHERE status = 'failed'`
-//!   serves `resend_failed` and the dashboard's "failed" filter, which the
-//!   old due index served through its `status` column.
+//! * `webhook_deliveries_failed (seq) WHERE status = 'failed'` serves
+//!   `resend_failed`, which walks the failed deliveries in `seq` order a
+//!   chunk at a time, and the dashboard's "failed" filter; the old due
+//!   index served both through its `status` column.
 //!
 //! Building them takes a write lock on the table for the duration; on a
 //! large PostgreSQL table, run the `CREATE INDEX` statements below by hand
@@ -44,8 +45,7 @@ const DUE_SQLITE: &str = "CREATE INDEX IF NOT EXISTS webhook_deliveries_due_pend
 const UP: [&str; 4] = [
     "CREATE INDEX IF NOT EXISTS webhook_deliveries_pending_order ON webhook_deliveries (endpoint_id, object_id, seq) \
      WHERE status = 'pending'",
-    "CREATE INDEX IF NOT EXISTS webhook_deliveries_failed ON webhook_deliveries (app_id, created) \
-     WHERE status = 'failed'",
+    "CREATE INDEX IF NOT EXISTS webhook_deliveries_failed ON webhook_deliveries (seq) WHERE status = 'failed'",
     "DROP INDEX IF EXISTS webhook_deliveries_due",
     "DROP INDEX IF EXISTS webhook_deliveries_order",
 ];

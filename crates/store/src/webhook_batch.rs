@@ -6,11 +6,9 @@
 
 use crate::entity::event::{self, Column as EC};
 use crate::entity::webhook_attempt;
-use crate::entity::webhook_delivery::{self, Column as D};
 use crate::entity::webhook_endpoint::{self, Column as W};
 use crate::webhooks::{AttemptOutcome, AttemptRecord, DeliveryRow, EndpointRow};
 use crate::{Backend, EventRow, Store, StoreError};
-use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Statement, TransactionTrait,
     Value,
@@ -163,90 +161,115 @@ impl Store {
     }
 }
 
+/// Deliveries requeued per transaction by `resend_failed`.
+const RESEND_CHUNK: u64 = 2000;
+
 impl Store {
     /// After a tenant outage: every failed delivery of these apps created
     /// since `since` is queued again, now, with its full retry schedule
     /// ahead of it; each event's `pending_webhooks` grows by its requeued
     /// deliveries in the same transaction. Returns how many were queued.
+    ///
+    /// The backlog is requeued oldest first, a few thousand deliveries a
+    /// transaction, calling `after_chunk` after each commit: dispatchers
+    /// woken there start delivering while the rest is still being requeued,
+    /// and no transaction holds a whole outage's rows locked. A failure
+    /// part-way leaves the chunks before it requeued; calling again
+    /// requeues the rest.
     pub async fn resend_failed(
         &self,
         app_ids: &[String],
         livemode: bool,
         since: i64,
         now: i64,
+        mut after_chunk: impl FnMut(),
     ) -> Result<u64, StoreError> {
+        let mut total = 0;
         if app_ids.is_empty() {
             return Ok(0);
         }
-        match self.backend {
-            Backend::Postgres => self.resend_failed_pg(app_ids, livemode, since, now).await,
-            Backend::Sqlite => self.resend_failed_general(app_ids, livemode, since, now).await,
+        // One pass, in seq order: a delivery this call requeued and the
+        // dispatcher has already failed again lies behind the cursor and is
+        // not requeued a second time (against an endpoint that fails at
+        // once, that would never end).
+        let mut after = 0;
+        loop {
+            let (n, last) = self.resend_failed_chunk(app_ids, livemode, since, now, after).await?;
+            let Some(last) = last.filter(|_| n > 0) else { return Ok(total) };
+            total += n;
+            after = last;
+            after_chunk();
         }
     }
 
-    /// One statement: the requeued deliveries never leave the database.
-    /// Sending 20,000 rows back and their events' counts in again took
-    /// most of a 0.8 s call.
-    async fn resend_failed_pg(
+    /// Requeues up to `RESEND_CHUNK` failed deliveries with `seq` above
+    /// `after`; returns how many, and the last of their `seq`s.
+    async fn resend_failed_chunk(
         &self,
         app_ids: &[String],
         livemode: bool,
         since: i64,
         now: i64,
-    ) -> Result<u64, StoreError> {
+        after: i64,
+    ) -> Result<(u64, Option<i64>), StoreError> {
+        // SQLite's parameters are positional: cast them in the SQL's order.
         let mut p = Params::new(self.backend);
-        let (due, live, from) = (p.cast(now * 1000, "BIGINT"), p.cast(livemode, "BOOLEAN"), p.cast(since, "BIGINT"));
+        let due = p.cast(now * 1000, "BIGINT");
         let apps: Vec<String> = app_ids.iter().map(|a| p.cast(a.as_str(), "TEXT")).collect();
-        // The deliveries are updated first, as the general path does: a
-        // concurrent call then waits on their row locks and finds them
-        // `pending`, so no delivery is counted twice.
-        let sql = format!(
-            "WITH r AS ( \
-               UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = {due}, attempts = 0 \
-                WHERE app_id IN ({}) AND livemode = {live} AND status = 'failed' AND created >= {from} \
-               RETURNING event_id \
-             ), per_event AS (SELECT event_id, count(*) AS n FROM r GROUP BY event_id), \
-             counted AS ( \
-               UPDATE events SET pending_webhooks = events.pending_webhooks + per_event.n \
-                 FROM per_event WHERE events.id = per_event.event_id \
-             ) \
-             SELECT count(*) AS n FROM r",
+        let live = match self.backend {
+            Backend::Postgres => p.cast(livemode, "BOOLEAN"),
+            Backend::Sqlite => p.cast(livemode, "INTEGER"),
+        };
+        let (from, cursor, limit) =
+            (p.cast(since, "BIGINT"), p.cast(after, "BIGINT"), p.cast(RESEND_CHUNK as i64, "BIGINT"));
+        // `attempts = 0`: a fresh start, the full retry schedule again. The
+        // outer `status = 'failed'` re-checks rows a concurrent call may
+        // have requeued since the subquery saw them.
+        let lock = if self.backend == Backend::Postgres { "FOR UPDATE" } else { "" };
+        let requeue = format!(
+            "UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = {due}, attempts = 0 \
+              WHERE status = 'failed' AND seq IN ( \
+                SELECT seq FROM webhook_deliveries \
+                 WHERE app_id IN ({}) AND livemode = {live} AND status = 'failed' AND created >= {from} \
+                   AND seq > {cursor} \
+                 ORDER BY seq LIMIT {limit} {lock}) \
+             RETURNING event_id, seq",
             apps.join(", ")
         );
-        let row = self.writer.query_one_raw(p.statement(sql)).await?;
-        let n: i64 = row.map(|r| r.try_get("", "n")).transpose()?.unwrap_or(0);
-        Ok(n.max(0) as u64)
-    }
-
-    async fn resend_failed_general(
-        &self,
-        app_ids: &[String],
-        livemode: bool,
-        since: i64,
-        now: i64,
-    ) -> Result<u64, StoreError> {
-        let txn = self.writer.begin().await?;
-        let requeued: Vec<(String,)> = webhook_delivery::Entity::update_many()
-            .col_expr(D::Status, Expr::value("pending"))
-            .col_expr(D::NextAttemptAt, Expr::value(now * 1000))
-            // A fresh start: the full retry schedule again.
-            .col_expr(D::Attempts, Expr::value(0))
-            .filter(D::AppId.is_in(app_ids.iter().map(String::as_str)))
-            .filter(D::Livemode.eq(livemode))
-            .filter(D::Status.eq("failed"))
-            .filter(D::Created.gte(since))
-            .exec_with_returning(&txn)
-            .await?
-            .into_iter()
-            .map(|d| (d.event_id,))
-            .collect();
-        let mut per_event: BTreeMap<&str, i32> = BTreeMap::new();
-        for (e,) in &requeued {
-            *per_event.entry(e.as_str()).or_default() += 1;
+        match self.backend {
+            // One statement: the requeued deliveries never leave the
+            // database. The deliveries are updated before the events, as
+            // on SQLite, so a concurrent call waits on their row locks and
+            // then finds them `pending`: none is counted twice.
+            Backend::Postgres => {
+                let sql = format!(
+                    "WITH r AS ({requeue}), \
+                     per_event AS (SELECT event_id, count(*) AS n FROM r GROUP BY event_id), \
+                     counted AS ( \
+                       UPDATE events SET pending_webhooks = events.pending_webhooks + per_event.n \
+                         FROM per_event WHERE events.id = per_event.event_id \
+                     ) \
+                     SELECT count(*) AS n, max(seq) AS last FROM r"
+                );
+                let Some(row) = self.writer.query_one_raw(p.statement(sql)).await? else { return Ok((0, None)) };
+                let n: i64 = row.try_get("", "n")?;
+                Ok((n.max(0) as u64, row.try_get("", "last")?))
+            }
+            Backend::Sqlite => {
+                let txn = self.writer.begin().await?;
+                let rows = txn.query_all_raw(p.statement(requeue)).await?;
+                let mut per_event: BTreeMap<String, i32> = BTreeMap::new();
+                let mut last = None;
+                for r in &rows {
+                    *per_event.entry(r.try_get("", "event_id")?).or_default() += 1;
+                    last = last.max(Some(r.try_get::<i64>("", "seq")?));
+                }
+                let per_event: BTreeMap<&str, i32> = per_event.iter().map(|(e, n)| (e.as_str(), *n)).collect();
+                add_pending(&txn, self.backend, &per_event).await?;
+                txn.commit().await?;
+                Ok((rows.len() as u64, last))
+            }
         }
-        add_pending(&txn, self.backend, &per_event).await?;
-        txn.commit().await?;
-        Ok(requeued.len() as u64)
     }
 }
 

@@ -314,10 +314,7 @@ pub async fn resend_failed(
         }
         Err(e) => return Err(e.into()),
     };
-    let n = state.store.resend_failed(&app_ids, who.livemode(), since, now()).await?;
-    if n > 0 {
-        state.wakeup.wake();
-    }
+    let n = state.store.resend_failed(&app_ids, who.livemode(), since, now(), || state.wakeup.wake()).await?;
     Ok(HttpResponse::Ok().json(json!({"object": "resend", "resent": n})))
 }
 
