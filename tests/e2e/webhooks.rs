@@ -276,6 +276,7 @@ async fn a_dead_endpoint_does_not_starve_a_healthy_one() {
         cfg.webhook_schedule.time_scale = 1000;
         // 8 slots; a single endpoint may hold 2 of them.
         cfg.webhook_concurrency = 8;
+        cfg.webhook_endpoint_concurrency = 2;
     })
     .await;
     let dead = Receiver::start(vec![Reply::Hang(Duration::from_secs(3)); 200]).await;

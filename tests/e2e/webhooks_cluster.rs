@@ -38,6 +38,7 @@ async fn with_redis_a_dead_endpoint_is_held_back_cluster_wide() {
         cfg.webhook_timeout_secs = 1;
         cfg.webhook_schedule.time_scale = 1000;
         cfg.webhook_concurrency = 8;
+        cfg.webhook_endpoint_concurrency = 2;
         cfg.redis_url = Some(format!("redis://{REDIS}"));
     })
     .await;
@@ -80,7 +81,8 @@ async fn two_nodes_share_one_cap_and_one_breaker_per_endpoint() {
     let a = spawn_with(|cfg| {
         cfg.webhook_timeout_secs = 2;
         cfg.webhook_schedule.time_scale = 1000;
-        cfg.webhook_concurrency = 8; // cap: 8 / 4 = 2 per endpoint
+        cfg.webhook_concurrency = 8;
+        cfg.webhook_endpoint_concurrency = 2; // the cap per endpoint
         cfg.redis_url = Some(format!("redis://{REDIS}"));
     })
     .await;

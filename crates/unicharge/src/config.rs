@@ -32,6 +32,9 @@ pub struct Config {
     pub webhook_allow_private: bool,
     /// Deliveries in flight at once on this node.
     pub webhook_concurrency: usize,
+    /// Deliveries in flight at once to one endpoint (with Redis, across all
+    /// nodes); at most `webhook_concurrency`.
+    pub webhook_endpoint_concurrency: usize,
     /// Failures in a row that open an endpoint's circuit.
     pub webhook_breaker_failures: u32,
     pub node_id: String,
@@ -68,6 +71,7 @@ struct FileConfig {
     webhook_time_scale: Option<u32>,
     webhook_allow_private: Option<bool>,
     webhook_concurrency: Option<usize>,
+    webhook_endpoint_concurrency: Option<usize>,
     webhook_breaker_failures: Option<u32>,
     node_id: Option<String>,
     log_format: Option<String>,
@@ -199,6 +203,18 @@ impl Config {
             parse_num(env, "webhook_allow_private", fc.webhook_allow_private, false, "true or false")?;
         let webhook_concurrency =
             parse_num(env, "webhook_concurrency", fc.webhook_concurrency, 256, "a whole number ≥ 1")?.max(1);
+        // By default a quarter of the node's slots, at most 16: room is
+        // left for other tenants whatever the pool size, and a receiver is
+        // not sent more than 16 requests at once unless its operator says
+        // it takes them.
+        let webhook_endpoint_concurrency = parse_num(
+            env,
+            "webhook_endpoint_concurrency",
+            fc.webhook_endpoint_concurrency,
+            (webhook_concurrency / 4).clamp(1, 16),
+            "a whole number ≥ 1",
+        )?
+        .clamp(1, webhook_concurrency);
         let webhook_breaker_failures =
             parse_num(env, "webhook_breaker_failures", fc.webhook_breaker_failures, 5, "a whole number ≥ 1")?.max(1);
         let node_id = pick(env, "node_id", fc.node_id)
@@ -233,6 +249,7 @@ impl Config {
             webhook_schedule,
             webhook_allow_private,
             webhook_concurrency,
+            webhook_endpoint_concurrency,
             webhook_breaker_failures,
             node_id,
             log_format,
@@ -266,6 +283,20 @@ mod tests {
         assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
         assert!(c.database_url.starts_with("sqlite://"));
         assert_eq!(c.public_url, "http://127.0.0.1:8080");
+    }
+
+    #[test]
+    fn an_endpoints_concurrency_defaults_to_a_quarter_of_the_nodes_at_most_16() {
+        let c = |vars: &[(&str, &str)]| with(vars).expect("config").webhook_endpoint_concurrency;
+        assert_eq!(c(&[]), 16);
+        assert_eq!(c(&[("UNICHARGE_WEBHOOK_CONCURRENCY", "20")]), 5);
+        assert_eq!(c(&[("UNICHARGE_WEBHOOK_ENDPOINT_CONCURRENCY", "64")]), 64);
+        assert_eq!(
+            c(&[("UNICHARGE_WEBHOOK_CONCURRENCY", "32"), ("UNICHARGE_WEBHOOK_ENDPOINT_CONCURRENCY", "64")]),
+            32,
+            "never more than the node's own slots"
+        );
+        assert!(with(&[("UNICHARGE_WEBHOOK_ENDPOINT_CONCURRENCY", "many")]).is_err());
     }
 
     #[test]

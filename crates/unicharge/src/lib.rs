@@ -177,11 +177,10 @@ pub fn spawn_dispatcher(cfg: &Config, state: &AppState) -> anyhow::Result<()> {
         concurrency: cfg.webhook_concurrency,
         batch: cfg.webhook_concurrency.min(64) as u64,
         guard: unicharge_webhooks::GuardConfig {
-            // Leave room for other tenants whatever the pool size; with
-            // Redis the same number holds for the whole cluster, so a dead
-            // endpoint ties up no more slots as nodes are added.
-            max_in_flight: (cfg.webhook_concurrency / 4).clamp(1, 16),
-            cluster_max_in_flight: (cfg.webhook_concurrency / 4).clamp(1, 16),
+            // With Redis the same number holds for the whole cluster, so a
+            // dead endpoint ties up no more slots as nodes are added.
+            max_in_flight: cfg.webhook_endpoint_concurrency,
+            cluster_max_in_flight: cfg.webhook_endpoint_concurrency,
             trip_after: cfg.webhook_breaker_failures,
             ..Default::default()
         },
