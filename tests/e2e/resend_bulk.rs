@@ -113,3 +113,53 @@ async fn resend_failed_requeues_a_backlog_larger_than_one_statement() {
     let resent = count(&db, "SELECT count(*) FROM webhook_deliveries WHERE id LIKE 'wd_bulk%' AND attempts <= 1").await;
     assert_eq!((attempts, resent), (0, FAILED), "every delivery starts its schedule again");
 }
+
+/// The requeue goes a chunk of 2,000 at a time even when PostgreSQL's
+/// statistics are stale (the deliveries were all pending when the table was
+/// last analyzed): planned as a semi-join, the chunk's `LIMIT` was ignored
+/// and the first chunk took the whole backlog, row by row.
+#[tokio::test]
+async fn resend_failed_goes_a_chunk_at_a_time_whatever_the_statistics() {
+    let app = spawn().await;
+    let (db, a, now) = (app.cfg.database_url.clone(), app.tenant.app.clone(), unix());
+    let n = 5_000;
+    let series = if db.starts_with("postgres") {
+        format!("generate_series(1, {n}) AS g(n)")
+    } else {
+        format!("(WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < {n}) SELECT n FROM s) AS g")
+    };
+    exec(
+        &db,
+        &format!(
+            "INSERT INTO events (id, app_id, livemode, type, object_id, data, pending_webhooks, request_id, created) \
+             SELECT 'evt_chunk' || g.n, '{a}', false, 'charge.succeeded', 'ch_chunk' || g.n, '{{}}', 0, NULL, {now} \
+             FROM {series}"
+        ),
+    )
+    .await;
+    // A far-future due time keeps the test server's dispatcher away.
+    exec(
+        &db,
+        &format!(
+            "INSERT INTO webhook_deliveries (id, event_id, endpoint_id, app_id, livemode, object_id, status, \
+               attempts, next_attempt_at, created) \
+             SELECT 'wd_chunk' || g.n, 'evt_chunk' || g.n, 'we_none', '{a}', false, 'ch_chunk' || g.n, 'pending', 2, \
+               4000000000000, {now} FROM {series}"
+        ),
+    )
+    .await;
+    if db.starts_with("postgres") {
+        exec(&db, "ALTER TABLE webhook_deliveries SET (autovacuum_enabled = false)").await;
+        exec(&db, "ANALYZE webhook_deliveries").await;
+    }
+    exec(&db, "UPDATE webhook_deliveries SET status = 'failed' WHERE id LIKE 'wd_chunk%'").await;
+
+    let mut chunks = 0;
+    let resent = app
+        .state
+        .store
+        .resend_failed(std::slice::from_ref(&a), false, now - 60, 4_000_000_000, || chunks += 1)
+        .await
+        .expect("resend");
+    assert_eq!((resent, chunks), (n as u64, 3), "5,000 deliveries in chunks of 2,000");
+}

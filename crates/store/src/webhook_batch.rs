@@ -225,16 +225,26 @@ impl Store {
         // `attempts = 0`: a fresh start, the full retry schedule again. The
         // outer `status = 'failed'` re-checks rows a concurrent call may
         // have requeued since the subquery saw them.
-        let lock = if self.backend == Backend::Postgres { "FOR UPDATE" } else { "" };
+        // On PostgreSQL the chunk is picked and locked by an init plan,
+        // `seq = ANY(ARRAY(…))`: written `seq IN (…)`, with the statistics
+        // of a table whose deliveries were all pending when last analyzed,
+        // PostgreSQL re-ran the subquery for every failed row, ignoring its
+        // LIMIT (20,000 rows requeued in 48 s, against 2,000 in 65 ms).
+        let pick = format!(
+            "SELECT seq FROM webhook_deliveries \
+              WHERE app_id IN ({}) AND livemode = {live} AND status = 'failed' AND created >= {from} \
+                AND seq > {cursor} \
+              ORDER BY seq LIMIT {limit}",
+            apps.join(", ")
+        );
+        let chosen = match self.backend {
+            Backend::Postgres => format!("seq = ANY(ARRAY({pick} FOR UPDATE))"),
+            Backend::Sqlite => format!("seq IN ({pick})"),
+        };
         let requeue = format!(
             "UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = {due}, attempts = 0 \
-              WHERE status = 'failed' AND seq IN ( \
-                SELECT seq FROM webhook_deliveries \
-                 WHERE app_id IN ({}) AND livemode = {live} AND status = 'failed' AND created >= {from} \
-                   AND seq > {cursor} \
-                 ORDER BY seq LIMIT {limit} {lock}) \
-             RETURNING event_id, seq",
-            apps.join(", ")
+              WHERE status = 'failed' AND {chosen} \
+             RETURNING event_id, seq"
         );
         match self.backend {
             // One statement: the requeued deliveries never leave the

@@ -160,15 +160,21 @@ impl Store {
             // walked every pending delivery for each candidate: 1.07 s a
             // claim at 40,000 pending instead of 1 ms. The indexes are in
             // migration `m20261207_000010`.
+            //
+            // `seq = ANY(ARRAY(…))` runs the locking subquery once, as an
+            // init plan. Written `seq IN (…)`, PostgreSQL may plan a
+            // semi-join that re-runs it for every outer row, which ignores
+            // the LIMIT: `resend_failed`, of the same shape, requeued
+            // 20,000 rows in 48 s instead of 2,000 in 65 ms that way.
             Backend::Postgres => (
                 format!(
-                    "UPDATE webhook_deliveries SET lease_until = $1, leased_by = $2 WHERE seq IN ( \
+                    "UPDATE webhook_deliveries SET lease_until = $1, leased_by = $2 WHERE seq = ANY(ARRAY( \
                    SELECT d.seq FROM webhook_deliveries d \
                    WHERE d.status = 'pending' AND d.next_attempt_at <= $3 \
                      AND (d.lease_until IS NULL OR d.lease_until < $3) {}\
                      AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.endpoint_id = d.endpoint_id \
                        AND p.object_id = d.object_id AND p.seq < d.seq AND p.status = 'pending' OFFSET 0) \
-                   ORDER BY d.next_attempt_at, d.seq LIMIT $4 FOR UPDATE SKIP LOCKED) \
+                   ORDER BY d.next_attempt_at, d.seq LIMIT $4 FOR UPDATE SKIP LOCKED)) \
                  RETURNING *",
                     skip(5, true)
                 ),
