@@ -10,6 +10,14 @@ use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
+/// Also what `m20261207_000009` puts back when it is rolled back.
+pub(crate) const CREATE_FUNCTION: &str = "CREATE OR REPLACE FUNCTION unicharge_charge_changed() RETURNS trigger AS $$ \
+     BEGIN PERFORM pg_notify('unicharge_charges', NEW.id); RETURN NULL; END $$ LANGUAGE plpgsql";
+pub(crate) const CREATE_TRIGGER: &str = "CREATE TRIGGER charges_changed AFTER UPDATE ON charges \
+     FOR EACH ROW EXECUTE FUNCTION unicharge_charge_changed()";
+pub(crate) const DROP_TRIGGER: &str = "DROP TRIGGER IF EXISTS charges_changed ON charges";
+pub(crate) const DROP_FUNCTION: &str = "DROP FUNCTION IF EXISTS unicharge_charge_changed()";
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
@@ -17,16 +25,8 @@ impl MigrationTrait for Migration {
             return Ok(());
         }
         let db = m.get_connection();
-        db.execute_unprepared(
-            "CREATE OR REPLACE FUNCTION unicharge_charge_changed() RETURNS trigger AS $$ \
-             BEGIN PERFORM pg_notify('unicharge_charges', NEW.id); RETURN NULL; END $$ LANGUAGE plpgsql",
-        )
-        .await?;
-        db.execute_unprepared(
-            "CREATE TRIGGER charges_changed AFTER UPDATE ON charges \
-             FOR EACH ROW EXECUTE FUNCTION unicharge_charge_changed()",
-        )
-        .await?;
+        db.execute_unprepared(CREATE_FUNCTION).await?;
+        db.execute_unprepared(CREATE_TRIGGER).await?;
         Ok(())
     }
 
@@ -35,8 +35,8 @@ impl MigrationTrait for Migration {
             return Ok(());
         }
         let db = m.get_connection();
-        db.execute_unprepared("DROP TRIGGER IF EXISTS charges_changed ON charges").await?;
-        db.execute_unprepared("DROP FUNCTION IF EXISTS unicharge_charge_changed()").await?;
+        db.execute_unprepared(DROP_TRIGGER).await?;
+        db.execute_unprepared(DROP_FUNCTION).await?;
         Ok(())
     }
 }

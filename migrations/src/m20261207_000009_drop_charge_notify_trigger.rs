@@ -11,6 +11,7 @@
 //! date. The new nodes' notifications carry one id each, as before, so the
 //! old nodes still hear them.
 
+use crate::m20261205_000007_charge_notify_trigger::{CREATE_FUNCTION, CREATE_TRIGGER, DROP_FUNCTION, DROP_TRIGGER};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
 
@@ -24,8 +25,8 @@ impl MigrationTrait for Migration {
             return Ok(());
         }
         let db = m.get_connection();
-        db.execute_unprepared("DROP TRIGGER IF EXISTS charges_changed ON charges").await?;
-        db.execute_unprepared("DROP FUNCTION IF EXISTS unicharge_charge_changed()").await?;
+        db.execute_unprepared(DROP_TRIGGER).await?;
+        db.execute_unprepared(DROP_FUNCTION).await?;
         Ok(())
     }
 
@@ -34,16 +35,8 @@ impl MigrationTrait for Migration {
             return Ok(());
         }
         let db = m.get_connection();
-        db.execute_unprepared(
-            "CREATE OR REPLACE FUNCTION unicharge_charge_changed() RETURNS trigger AS $$ \
-             BEGIN PERFORM pg_notify('unicharge_charges', NEW.id); RETURN NULL; END $$ LANGUAGE plpgsql",
-        )
-        .await?;
-        db.execute_unprepared(
-            "CREATE TRIGGER charges_changed AFTER UPDATE ON charges \
-             FOR EACH ROW EXECUTE FUNCTION unicharge_charge_changed()",
-        )
-        .await?;
+        db.execute_unprepared(CREATE_FUNCTION).await?;
+        db.execute_unprepared(CREATE_TRIGGER).await?;
         Ok(())
     }
 }

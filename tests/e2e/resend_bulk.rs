@@ -5,37 +5,13 @@
 //! `pending_webhooks` still matches its pending deliveries.
 
 use serde_json::{json, Value};
-use sqlx::Connection;
+use unicharge_tests::sql::{backlog, exec, one_i64};
 use unicharge_tests::*;
 
 const FAILED: i64 = 33_000;
 
 fn unix() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs() as i64
-}
-
-/// Runs `sql` on the test server's own database, outside the API: building
-/// 33,000 failed deliveries through it would take minutes.
-async fn exec(url: &str, sql: &str) {
-    let sql: &'static str = Box::leak(sql.to_owned().into_boxed_str());
-    if url.starts_with("postgres") {
-        let mut c = sqlx::PgConnection::connect(url).await.expect("connect");
-        sqlx::Executor::execute(&mut c, sql).await.expect("sql");
-    } else {
-        let mut c = sqlx::SqliteConnection::connect(url).await.expect("connect");
-        sqlx::Executor::execute(&mut c, sql).await.expect("sql");
-    }
-}
-
-async fn count(url: &str, sql: &str) -> i64 {
-    let sql: &'static str = Box::leak(sql.to_owned().into_boxed_str());
-    if url.starts_with("postgres") {
-        let mut c = sqlx::PgConnection::connect(url).await.expect("connect");
-        sqlx::query_scalar::<_, i64>(sql).fetch_one(&mut c).await.expect("count")
-    } else {
-        let mut c = sqlx::SqliteConnection::connect(url).await.expect("connect");
-        sqlx::query_scalar::<_, i64>(sql).fetch_one(&mut c).await.expect("count")
-    }
 }
 
 #[tokio::test]
@@ -62,44 +38,18 @@ async fn resend_failed_requeues_a_backlog_larger_than_one_statement() {
         .await;
     assert_eq!(r.status(), 200);
 
-    let (db, a, now) = (app.cfg.database_url.clone(), app.tenant.app.clone(), unix());
-    let due = now * 1000;
-    let series = if db.starts_with("postgres") {
-        format!("generate_series(1, {FAILED}) AS g(n)")
-    } else {
-        format!(
-            "(WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < {FAILED}) SELECT n FROM s) AS g"
-        )
-    };
-    exec(
-        &db,
-        &format!(
-            "INSERT INTO events (id, app_id, livemode, type, object_id, data, pending_webhooks, request_id, created) \
-             SELECT 'evt_bulk' || g.n, '{a}', false, 'charge.succeeded', 'ch_bulk' || g.n, '{{}}', 0, NULL, {now} \
-             FROM {series}"
-        ),
-    )
-    .await;
-    exec(
-        &db,
-        &format!(
-            "INSERT INTO webhook_deliveries (id, event_id, endpoint_id, app_id, livemode, object_id, status, \
-               attempts, next_attempt_at, created) \
-             SELECT 'wd_bulk' || g.n, 'evt_bulk' || g.n, '{ep}', '{a}', false, 'ch_bulk' || g.n, 'failed', 9, \
-               {due}, {now} FROM {series}"
-        ),
-    )
-    .await;
+    let (db, now) = (app.cfg.database_url.clone(), unix());
+    backlog(&db, &app.tenant.app, &ep, "bulk", FAILED as u64, "failed", now * 1000).await;
 
     let r = app.post_json("/v1/events/resend_failed", &app.tenant.test_key, &json!({"since": now - 60})).await;
     assert_eq!(r.status(), 200);
     let v: Value = r.json().await.expect("json");
     assert_eq!(v["resent"], FAILED);
 
-    // The requeue and its counts were one transaction, and the dispatcher
-    // keeps them in step as it gives the deliveries up: in any snapshot,
-    // an event counts exactly its pending deliveries.
-    let off = count(
+    // The requeue and its counts were one transaction a chunk, and the
+    // dispatcher keeps them in step as it gives the deliveries up: in any
+    // snapshot, an event counts exactly its pending deliveries.
+    let off = one_i64(
         &db,
         "SELECT count(*) FROM events e LEFT JOIN \
            (SELECT event_id, count(*) AS n FROM webhook_deliveries WHERE status = 'pending' GROUP BY event_id) p \
@@ -108,10 +58,10 @@ async fn resend_failed_requeues_a_backlog_larger_than_one_statement() {
     )
     .await;
     assert_eq!(off, 0);
-    let attempts =
-        count(&db, "SELECT count(*) FROM webhook_deliveries WHERE id LIKE 'wd_bulk%' AND attempts = 9").await;
-    let resent = count(&db, "SELECT count(*) FROM webhook_deliveries WHERE id LIKE 'wd_bulk%' AND attempts <= 1").await;
-    assert_eq!((attempts, resent), (0, FAILED), "every delivery starts its schedule again");
+    let old = one_i64(&db, "SELECT count(*) FROM webhook_deliveries WHERE id LIKE 'wd_bulk%' AND attempts = 9").await;
+    let resent =
+        one_i64(&db, "SELECT count(*) FROM webhook_deliveries WHERE id LIKE 'wd_bulk%' AND attempts <= 1").await;
+    assert_eq!((old, resent), (0, FAILED), "every delivery starts its schedule again");
 }
 
 /// The requeue goes a chunk of 2,000 at a time even when PostgreSQL's
@@ -122,32 +72,9 @@ async fn resend_failed_requeues_a_backlog_larger_than_one_statement() {
 async fn resend_failed_goes_a_chunk_at_a_time_whatever_the_statistics() {
     let app = spawn().await;
     let (db, a, now) = (app.cfg.database_url.clone(), app.tenant.app.clone(), unix());
-    let n = 5_000;
-    let series = if db.starts_with("postgres") {
-        format!("generate_series(1, {n}) AS g(n)")
-    } else {
-        format!("(WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < {n}) SELECT n FROM s) AS g")
-    };
-    exec(
-        &db,
-        &format!(
-            "INSERT INTO events (id, app_id, livemode, type, object_id, data, pending_webhooks, request_id, created) \
-             SELECT 'evt_chunk' || g.n, '{a}', false, 'charge.succeeded', 'ch_chunk' || g.n, '{{}}', 0, NULL, {now} \
-             FROM {series}"
-        ),
-    )
-    .await;
-    // A far-future due time keeps the test server's dispatcher away.
-    exec(
-        &db,
-        &format!(
-            "INSERT INTO webhook_deliveries (id, event_id, endpoint_id, app_id, livemode, object_id, status, \
-               attempts, next_attempt_at, created) \
-             SELECT 'wd_chunk' || g.n, 'evt_chunk' || g.n, 'we_none', '{a}', false, 'ch_chunk' || g.n, 'pending', 2, \
-               4000000000000, {now} FROM {series}"
-        ),
-    )
-    .await;
+    // Due far in the future: the test server's dispatcher leaves them alone.
+    let far = 4_000_000_000_000;
+    backlog(&db, &a, "we_none", "chunk", 5_000, "pending", far).await;
     if db.starts_with("postgres") {
         exec(&db, "ALTER TABLE webhook_deliveries SET (autovacuum_enabled = false)").await;
         exec(&db, "ANALYZE webhook_deliveries").await;
@@ -158,8 +85,8 @@ async fn resend_failed_goes_a_chunk_at_a_time_whatever_the_statistics() {
     let resent = app
         .state
         .store
-        .resend_failed(std::slice::from_ref(&a), false, now - 60, 4_000_000_000, || chunks += 1)
+        .resend_failed(std::slice::from_ref(&a), false, now - 60, far / 1000, || chunks += 1)
         .await
         .expect("resend");
-    assert_eq!((resent, chunks), (n as u64, 3), "5,000 deliveries in chunks of 2,000");
+    assert_eq!((resent, chunks), (5_000, 3), "5,000 deliveries in chunks of 2,000");
 }

@@ -6,20 +6,9 @@
 //! server's own dispatcher (which claims at the real time) leaves these
 //! deliveries alone.
 
-use sqlx::Connection;
 use unicharge_store::{Store, StoreOptions};
+use unicharge_tests::sql::exec;
 use unicharge_tests::*;
-
-async fn exec(url: &str, sql: String) {
-    let sql: &'static str = Box::leak(sql.into_boxed_str());
-    if url.starts_with("postgres") {
-        let mut c = sqlx::PgConnection::connect(url).await.expect("connect");
-        sqlx::Executor::execute(&mut c, sql).await.expect("sql");
-    } else {
-        let mut c = sqlx::SqliteConnection::connect(url).await.expect("connect");
-        sqlx::Executor::execute(&mut c, sql).await.expect("sql");
-    }
-}
 
 async fn claim(store: &Store, now: i64) -> Vec<String> {
     let rows = store.claim_deliveries("order-test", now, now + 60_000, 64, &[]).await.expect("claim");
@@ -37,7 +26,7 @@ async fn an_objects_deliveries_are_claimed_in_event_order() {
     for (id, object, due) in rows {
         exec(
             &db,
-            format!(
+            &format!(
                 "INSERT INTO webhook_deliveries (id, event_id, endpoint_id, app_id, livemode, object_id, status, \
                    attempts, next_attempt_at, created) \
                  VALUES ('{id}', 'evt_{id}', 'we_order', '{a}', false, '{object}', 'pending', 0, {due}, 1)"
@@ -50,6 +39,6 @@ async fn an_objects_deliveries_are_claimed_in_event_order() {
     assert_eq!(claim(&store, far).await, ["wd_other"], "ch_a's second delivery waits for its first");
     assert_eq!(claim(&store, far + 1000).await, ["wd_first"], "the first, once due, goes alone");
     assert!(claim(&store, far + 1000).await.is_empty(), "still waiting: the first is leased, not settled");
-    exec(&db, "UPDATE webhook_deliveries SET status = 'succeeded' WHERE id = 'wd_first'".into()).await;
+    exec(&db, "UPDATE webhook_deliveries SET status = 'succeeded' WHERE id = 'wd_first'").await;
     assert_eq!(claim(&store, far + 1000).await, ["wd_second"]);
 }

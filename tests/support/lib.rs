@@ -4,6 +4,7 @@
 //! HTTP to it.
 
 pub mod receiver;
+pub mod sql;
 
 use reqwest::{Client, Response};
 use secrecy::ExposeSecret;
