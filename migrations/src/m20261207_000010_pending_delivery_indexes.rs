@@ -10,6 +10,10 @@
 //! * `webhook_deliveries_pending_order (endpoint_id, object_id, seq) WHERE
 //!   status = 'pending'` replaces `webhook_deliveries_order`: the claim's
 //!   per-object ordering check is one probe of it.
+//! * `webhook_deliveries_failed (seq) WHERE status = 'failed'` serves
+//!   `resend_failed`, which walks the failed deliveries in `seq` order a
+//!   chunk at a time, and the dashboard's "failed" filter; the old due
+//!   index served both through its `status` column.
 //!
 //! On PostgreSQL the due index's predicate adds `next_attempt_at IS NOT
 //! NULL` (the column is never null) for the planner. Only a query that bounds
@@ -22,10 +26,6 @@
 //! migration, with the full indexes and the check as an anti-join, that
 //! claim took 1.2 s.) SQLite (3.40) would not use an index with that extra
 //! term for the claim at all, and picks the right indexes without it.
-//! * `webhook_deliveries_failed (seq) WHERE status = 'failed'` serves
-//!   `resend_failed`, which walks the failed deliveries in `seq` order a
-//!   chunk at a time, and the dashboard's "failed" filter; the old due
-//!   index served both through its `status` column.
 //!
 //! Building them takes a write lock on the table for the duration; on a
 //! large PostgreSQL table, run the `CREATE INDEX` statements below by hand

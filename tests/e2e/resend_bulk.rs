@@ -90,3 +90,28 @@ async fn resend_failed_goes_a_chunk_at_a_time_whatever_the_statistics() {
         .expect("resend");
     assert_eq!((resent, chunks), (5_000, 3), "5,000 deliveries in chunks of 2,000");
 }
+
+/// Two `resend_failed` calls at once over one backlog (a retried request,
+/// or two operators): each failed delivery is requeued by exactly one of
+/// them, and each event's `pending_webhooks` grows by one, not two.
+#[tokio::test]
+async fn concurrent_resends_requeue_each_delivery_once() {
+    let app = spawn().await;
+    let (db, a, now) = (app.cfg.database_url.clone(), app.tenant.app.clone(), unix());
+    // Due far in the future: the test server's dispatcher leaves them alone.
+    let far = 4_000_000_000_000;
+    backlog(&db, &a, "we_none", "twice", 5_000, "failed", far).await;
+
+    let store = &app.state.store;
+    let apps = std::slice::from_ref(&a);
+    let (x, y) = tokio::join!(
+        store.resend_failed(apps, false, now - 60, far / 1000, || {}),
+        store.resend_failed(apps, false, now - 60, far / 1000, || {}),
+    );
+    let (x, y) = (x.expect("first call"), y.expect("second call"));
+    assert_eq!(x + y, 5_000, "{x} + {y}: every delivery requeued once");
+    let pending =
+        one_i64(&db, "SELECT count(*) FROM webhook_deliveries WHERE id LIKE 'wd_twice%' AND status = 'pending'").await;
+    let counted = one_i64(&db, "SELECT count(*) FROM events WHERE id LIKE 'evt_twice%' AND pending_webhooks = 1").await;
+    assert_eq!((pending, counted), (5_000, 5_000));
+}

@@ -184,10 +184,10 @@ impl Store {
         now: i64,
         mut after_chunk: impl FnMut(),
     ) -> Result<u64, StoreError> {
-        let mut total = 0;
         if app_ids.is_empty() {
             return Ok(0);
         }
+        let mut total = 0;
         // One pass, in seq order: a delivery this call requeued and the
         // dispatcher has already failed again lies behind the cursor and is
         // not requeued a second time (against an endpoint that fails at
